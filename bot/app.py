@@ -1,0 +1,98 @@
+"""The composition root: settings → database → services → dispatcher → scheduler."""
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+
+from bot.clock import Clock, SystemClock
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.i18n import create_i18n
+from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
+from bot.scheduler import create_scheduler
+from handlers import get_routers
+from handlers.errors import on_error
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(timeout=settings.telegram_timeout)
+    if settings.telegram_api_url:
+        session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    return Bot(
+        token=settings.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def create_dispatcher(
+    settings: Settings,
+    db: Database,
+    clock: Clock | None = None,
+    storage: BaseStorage | None = None,
+    *,
+    with_scheduler: bool = True,
+) -> Dispatcher:
+    clock = clock or SystemClock()
+    i18n = create_i18n(settings.default_language)
+    dp = Dispatcher(
+        storage=storage or create_storage(settings),
+        settings=settings,
+        db=db,
+        clock=clock,
+        i18n=i18n,
+    )
+    dp.update.outer_middleware(DbSessionMiddleware(db, clock, settings))
+    dp.update.outer_middleware(LocaleMiddleware(i18n))
+    dp.include_routers(*get_routers())
+    dp.errors.register(on_error)
+
+    async def on_startup(bot: Bot) -> None:
+        await register_commands(bot, i18n)
+        if with_scheduler:
+            scheduler = create_scheduler(bot=bot, db=db, clock=clock, settings=settings, i18n=i18n)
+            scheduler.start()
+            dp["scheduler"] = scheduler
+
+    async def on_shutdown() -> None:
+        scheduler = dp.workflow_data.pop("scheduler", None)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp
+
+
+async def run_polling(settings: Settings) -> None:
+    """Long polling with bounded concurrency (ARCHITECTURE.md: unbounded tasks double memory)."""
+    db = Database(settings.database_url)
+    bot = create_bot(settings)
+    dp = create_dispatcher(settings, db)
+    try:
+        await dp.start_polling(
+            bot,
+            handle_as_tasks=True,
+            tasks_concurrency_limit=settings.tasks_concurrency_limit,
+            allowed_updates=dp.resolve_used_update_types(),
+            close_bot_session=True,
+        )
+    finally:
+        await db.dispose()

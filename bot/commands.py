@@ -1,0 +1,56 @@
+"""Command menus, registered per scope and language at start."""
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+
+def private_commands() -> list[BotCommand]:
+    return [
+        BotCommand(command="start", description=_("Start and set up your profile")),
+        BotCommand(command="profile", description=_("See and edit your profile")),
+        BotCommand(command="expertise", description=_("Choose the topics you know")),
+        BotCommand(command="help", description=_("What I can do")),
+        BotCommand(command="cancel", description=_("Leave the current dialog")),
+    ]
+
+
+def group_commands() -> list[BotCommand]:
+    return [
+        BotCommand(command="help", description=_("How this group uses me")),
+        BotCommand(command="profile", description=_("Set up your profile (in private)")),
+    ]
+
+
+def admin_commands() -> list[BotCommand]:
+    return group_commands()
+
+
+async def register_commands(bot: Bot, i18n: I18n) -> None:
+    """Menus in every language we speak; the default language also without a language code."""
+    scopes = [
+        (BotCommandScopeAllPrivateChats(), private_commands),
+        (BotCommandScopeAllGroupChats(), group_commands),
+        (BotCommandScopeAllChatAdministrators(), admin_commands),
+        (BotCommandScopeDefault(), private_commands),
+    ]
+    languages = [(None, i18n.default_locale)] + [(code, code) for code in i18n.available_locales]
+    try:
+        for scope, build in scopes:
+            for code, locale in languages:
+                with i18n.context(), i18n.use_locale(locale):
+                    await bot.set_my_commands(build(), scope=scope, language_code=code)
+    except TelegramAPIError as error:
+        log.warning("command menus not registered: %s", error)

@@ -1,0 +1,32 @@
+"""Gettext catalogs: the .po files are the source, compiled in memory at start (no build step)."""
+
+import gettext
+import io
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DOMAIN = "messages"
+
+
+class PoI18n(I18n):
+    """aiogram's I18n, reading Babel .po catalogs directly instead of compiled .mo files."""
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        translations: dict[str, gettext.GNUTranslations] = {}
+        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
+            locale = po_path.parent.parent.name
+            with po_path.open("rb") as fp:
+                catalog = read_po(fp, locale=locale)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            translations[locale] = gettext.GNUTranslations(buffer)
+        return translations
+
+
+def create_i18n(default_locale: str) -> PoI18n:
+    return PoI18n(path=LOCALES_DIR, default_locale=default_locale, domain=DOMAIN)

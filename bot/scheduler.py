@@ -1,0 +1,25 @@
+"""APScheduler wiring: deterministic job ids; job bodies reload state from the database."""
+
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import jobs
+
+WELCOME_JOB_ID = "welcome-flush"
+
+
+def create_scheduler(**deps: Any) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    settings = deps["settings"]
+    scheduler.add_job(
+        jobs.flush_welcomes,
+        "interval",
+        seconds=max(5, settings.welcome_batch_seconds // 4),
+        kwargs=deps,
+        id=WELCOME_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    return scheduler

@@ -1,0 +1,40 @@
+"""Builds one unit of work's services over one session (per update, or per job run)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.communities import CommunitiesService
+from bot.services.members import MembersService
+from bot.services.profiles import ProfilesService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    members: MembersService
+    communities: CommunitiesService
+    profiles: ProfilesService
+
+    def as_data(self) -> dict[str, object]:
+        """Handler parameters by name (aiogram's dependency injection)."""
+        return {"members": self.members, "communities": self.communities, "profiles": self.profiles}
+
+
+def build_services(session: AsyncSession, clock: Clock, settings: Settings) -> Services:
+    defaults = {
+        "default_language": settings.default_language,
+        "default_timezone": settings.default_timezone,
+    }
+    return Services(
+        members=MembersService(session, clock, **defaults),
+        communities=CommunitiesService(
+            session,
+            clock,
+            **defaults,
+            welcome_window=timedelta(seconds=settings.welcome_batch_seconds),
+        ),
+        profiles=ProfilesService(session, clock),
+    )

@@ -1,0 +1,130 @@
+"""Who is writing: members are created or refreshed as they are seen, and their locale chosen."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import SUPPORTED_LANGUAGES
+from storage.db import transaction
+from storage.models import Community, Member
+from storage.repos.communities import CommunitiesRepo
+from storage.repos.members import Identity, MembersRepo
+
+__all__ = ["Actor", "GroupInfo", "Identity", "MembersService", "pick_locale"]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    chat_id: int
+    title: str
+    is_forum: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The member behind an update, as handlers need them."""
+
+    member_id: int
+    user_id: int
+    locale: str
+    dm_available: bool
+    community_id: int | None
+
+
+def pick_locale(chosen: str | None, telegram: str | None, fallback: str) -> str:
+    """Member's own setting, else Telegram's language_code if we speak it, else the fallback."""
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen
+    if telegram:
+        code = telegram.split("-")[0].lower()
+        if code in SUPPORTED_LANGUAGES:
+            return code
+    return fallback
+
+
+class MembersService:
+    def __init__(
+        self, session: AsyncSession, clock: Clock, *, default_language: str, default_timezone: str
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.default_language = default_language
+        self.default_timezone = default_timezone
+        self.members = MembersRepo(session)
+        self.communities = CommunitiesRepo(session)
+
+    async def seen(self, who: Identity, group: GroupInfo | None, *, private: bool) -> Actor:
+        """Record that `who` wrote (in `group`, or privately). Writes only when something
+        changed, so ordinary chatter costs one read."""
+        async with transaction(self.session, write=False):
+            member = await self.members.by_user_id(who.user_id)
+            community = await self.communities.by_chat_id(group.chat_id) if group else None
+            membership = (
+                await self.communities.membership(community.id, member.id)
+                if member and community
+                else None
+            )
+            up_to_date = (
+                member is not None
+                and not MembersRepo.differs(member, who)
+                and (not private or member.dm_available)
+                and (group is None or (membership is not None and membership.active))
+            )
+        if not up_to_date:
+            member, community = await self._record(who, group, private=private)
+        assert member is not None
+        fallback = community.language if community else self.default_language
+        return Actor(
+            member_id=member.id,
+            user_id=member.user_id,
+            locale=pick_locale(member.language, member.telegram_language, fallback),
+            dm_available=member.dm_available,
+            community_id=community.id if community else None,
+        )
+
+    async def _record(
+        self, who: Identity, group: GroupInfo | None, *, private: bool
+    ) -> tuple[Member, Community | None]:
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            member = await self.members.by_user_id(who.user_id)
+            if member is None:
+                member = await self.members.create(who, now)
+            elif MembersRepo.differs(member, who):
+                MembersRepo.refresh(member, who, now)
+            if private and not member.dm_available:
+                member.dm_available = True
+                member.updated_at = now
+            community = None
+            if group is not None:
+                community = await self._ensure_community(group, now)
+                membership = await self.communities.membership(community.id, member.id)
+                if membership is None:
+                    await self.communities.add_membership(
+                        community.id, member.id, now, welcome_pending=False
+                    )
+                elif not membership.active:
+                    membership.active, membership.left_at = True, None
+            await self.session.flush()
+        return member, community
+
+    async def _ensure_community(self, group: GroupInfo, now: datetime) -> Community:
+        community = await self.communities.by_chat_id(group.chat_id)
+        if community is None:
+            # A group we never saw being joined (e.g. the bot was added before this database).
+            community = await self.communities.create(
+                group.chat_id,
+                group.title,
+                language=self.default_language,
+                timezone=self.default_timezone,
+                is_forum=group.is_forum,
+                now=now,
+            )
+        return community
+
+    async def set_dm_available(self, user_id: int, available: bool) -> None:
+        """A 403 (blocked, never started) or a private /start changes whether we can DM them."""
+        async with transaction(self.session, write=True):
+            await self.members.set_dm_available(user_id, available, self.clock.now())

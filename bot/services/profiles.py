@@ -1,0 +1,219 @@
+"""Profiles: expertise tags, languages spoken and a short bio, per member."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import SUPPORTED_LANGUAGES
+from bot.services.communities import CommunityView, community_view
+from bot.services.tags import MAX_TAGS, parse_tags
+from storage.db import transaction
+from storage.models import Member
+from storage.repos.communities import CommunitiesRepo
+from storage.repos.members import MembersRepo
+from storage.repos.tags import TagsRepo
+
+MAX_BIO = 500
+# Buttons offered in the tag step: enough to choose from, few enough to read on a phone.
+CHOICES_SHOWN = 24
+
+
+class ProfileError(Exception):
+    """Bad input for a profile step; nothing was changed."""
+
+
+class TooManyTags(ProfileError):
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+        self.limit = MAX_TAGS
+
+
+class BadTags(ProfileError):
+    def __init__(self, too_long: list[str], invalid: list[str]) -> None:
+        super().__init__(too_long, invalid)
+        self.too_long = too_long
+        self.invalid = invalid
+
+
+class NoTags(ProfileError):
+    pass
+
+
+class BioTooLong(ProfileError):
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+        self.limit = MAX_BIO
+
+
+class BioEmpty(ProfileError):
+    pass
+
+
+class NoLanguages(ProfileError):
+    pass
+
+
+class NotInCommunity(ProfileError):
+    """The tag or community in a (possibly stale) button is not one this member may use."""
+
+
+@dataclass(frozen=True, slots=True)
+class TagChoice:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    first_name: str
+    username: str | None
+    spoken_languages: list[str]
+    bio: str | None
+    tags: list[str]
+    community: CommunityView | None
+    ui_language: str | None
+
+
+class ProfilesService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+        self.members = MembersRepo(session)
+        self.communities = CommunitiesRepo(session)
+        self.tags = TagsRepo(session)
+
+    async def communities_of(self, user_id: int) -> list[CommunityView]:
+        async with transaction(self.session, write=False):
+            member = await self.members.by_user_id(user_id)
+            if member is None:
+                return []
+            return [
+                community_view(c) for c in await self.communities.active_communities_of(member.id)
+            ]
+
+    async def confirm_member(self, user_id: int, community_id: int) -> None:
+        """Telegram confirmed the user is in this group (deep link from its welcome)."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            membership = await self.communities.membership(community_id, member.id)
+            if membership is None:
+                await self.communities.add_membership(
+                    community_id, member.id, now, welcome_pending=False
+                )
+            elif not membership.active:
+                membership.active, membership.left_at = True, None
+
+    async def profile(self, user_id: int, community_id: int | None) -> Profile:
+        async with transaction(self.session, write=False):
+            member = await self._member(user_id)
+            community = await self.communities.by_id(community_id) if community_id else None
+            tags = await self.tags.declared(member.id, community.id) if community else []
+            return Profile(
+                first_name=member.first_name,
+                username=member.username,
+                spoken_languages=list(member.spoken_languages),
+                bio=member.bio,
+                tags=[t.label for t in tags],
+                community=community_view(community) if community else None,
+                ui_language=member.language,
+            )
+
+    async def declared_tag_ids(self, user_id: int, community_id: int) -> list[int]:
+        async with transaction(self.session, write=False):
+            member = await self._member(user_id)
+            return [t.id for t in await self.tags.declared(member.id, community_id)]
+
+    async def tag_choices(self, community_id: int, selected: list[int]) -> list[TagChoice]:
+        """Topic buttons: the community's topics, then popular tags, plus whatever is selected."""
+        async with transaction(self.session, write=False):
+            shown = await self.tags.choices(community_id, CHOICES_SHOWN)
+            missing = [i for i in selected if i not in {t.id for t in shown}]
+            shown += await self.tags.by_ids(community_id, missing)
+            return [TagChoice(t.id, t.label) for t in shown]
+
+    async def check_tag(self, user_id: int, community_id: int, tag_id: int) -> None:
+        """A toggle button names a tag: it must be this community's, and this member's community."""
+        async with transaction(self.session, write=False):
+            member = await self._member(user_id)
+            membership = await self.communities.membership(community_id, member.id)
+            if membership is None or not await self.tags.by_ids(community_id, [tag_id]):
+                raise NotInCommunity()
+
+    @staticmethod
+    def add_free_tags(text: str, selected: list[int], free: dict[str, str]) -> dict[str, str]:
+        """Typed tags join the pending selection (saved on Done); returns the new free set."""
+        parsed = parse_tags(text)
+        if parsed.too_long or parsed.invalid:
+            raise BadTags(parsed.too_long, parsed.invalid)
+        if not parsed.labels:
+            raise NoTags()
+        merged = {**free, **{k: v for k, v in parsed.labels.items() if k not in free}}
+        if len(selected) + len(merged) > MAX_TAGS:
+            raise TooManyTags(len(selected) + len(merged))
+        return merged
+
+    async def save_tags(
+        self, user_id: int, community_id: int, tag_ids: list[int], free: dict[str, str]
+    ) -> list[str]:
+        """Make these the member's declared tags in the community; typed tags that match an
+        existing tag or synonym reuse it, others become new tags. Returns the labels."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            if await self.communities.membership(community_id, member.id) is None:
+                raise NotInCommunity()
+            chosen = {t.id: t for t in await self.tags.by_ids(community_id, tag_ids)}
+            existing = await self.tags.resolve(community_id, list(free))
+            for name, label in free.items():
+                tag = existing.get(name) or await self.tags.create(community_id, name, label, now)
+                chosen[tag.id] = tag
+            if len(chosen) > MAX_TAGS:
+                raise TooManyTags(len(chosen))
+            await self.tags.replace_declared(member.id, community_id, list(chosen), now)
+            return sorted(t.label for t in chosen.values())
+
+    async def save_languages(self, user_id: int, languages: list[str]) -> list[str]:
+        cleaned = [code for code in SUPPORTED_LANGUAGES if code in set(languages)]
+        if not cleaned:
+            raise NoLanguages()
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            member.spoken_languages = cleaned
+            member.updated_at = self.clock.now()
+        return cleaned
+
+    async def save_bio(self, user_id: int, text: str) -> str:
+        bio = text.strip()
+        if not bio:
+            raise BioEmpty()
+        if len(bio) > MAX_BIO:
+            raise BioTooLong(len(bio))
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            member.bio = bio
+            member.updated_at = self.clock.now()
+        return bio
+
+    async def set_ui_language(self, user_id: int, language: str) -> None:
+        if language not in SUPPORTED_LANGUAGES:
+            raise NoLanguages()
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            member.language = language
+            member.updated_at = self.clock.now()
+
+    async def finish_onboarding(self, user_id: int) -> None:
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            if member.onboarded_at is None:
+                member.onboarded_at = self.clock.now()
+
+    async def _member(self, user_id: int) -> Member:
+        member = await self.members.by_user_id(user_id)
+        if member is None:  # the middleware records every member before any handler runs
+            raise LookupError(f"member {user_id} not recorded")
+        return member

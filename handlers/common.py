@@ -1,0 +1,105 @@
+"""/help, /cancel, group redirects and the fallbacks that must come last."""
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.messages import profile_button
+from bot.services.members import Actor
+
+router = Router(name=__name__)
+private = F.chat.type == "private"
+groups = F.chat.type.in_({"group", "supergroup"})
+
+
+@router.message(Command("help"), private)
+async def cmd_help_private(message: Message) -> None:
+    await message.answer(
+        _(
+            "<b>What I do</b>\n"
+            "I help peer-learning groups: questions asked in the group reach the members who "
+            "know the topic, and good answers are kept.\n\n"
+            "<b>Here, in private</b>\n"
+            "/profile — see and edit your profile\n"
+            "/expertise — choose the topics you know\n"
+            "/cancel — leave the current dialog\n"
+            "/help — this message\n\n"
+            "<b>In your group</b>\n"
+            "/ask — ask the group a question\n"
+            "/search — find answers given before"
+        )
+    )
+
+
+@router.message(Command("help"), groups)
+async def cmd_help_group(message: Message, bot: Bot, actor: Actor) -> None:
+    me = await bot.me()
+    await message.reply(
+        _(
+            "<b>How this group uses me</b>\n"
+            "/ask your question — I ask the members who know the topic, privately, and post "
+            "their answers here.\n"
+            "/search a few words — find answers given before.\n"
+            "Set up your profile in our private chat so questions on your topics reach you."
+        ),
+        reply_markup=profile_button(me.username, actor.community_id)
+        if actor.community_id
+        else None,
+    )
+
+
+@router.message(Command("cancel"), private)
+async def cmd_cancel(message: Message, state: FSMContext) -> None:
+    if await state.get_state() is None:
+        await message.answer(_("There is nothing to cancel."))
+        return
+    await state.clear()
+    await message.answer(_("Cancelled. Steps you finished are saved; nothing else changed."))
+
+
+@router.message(Command("ask", "search"))
+async def cmd_not_yet(message: Message) -> None:
+    await message.reply(
+        _("This is not switched on in this group yet. Set up your profile meanwhile: /profile")
+    )
+
+
+@router.message(CommandStart(), groups)
+@router.message(Command("profile", "expertise"), groups)
+async def cmd_profile_in_group(message: Message, bot: Bot, actor: Actor) -> None:
+    """Profiles are edited privately: point the member to the private chat."""
+    me = await bot.me()
+    await message.reply(
+        _("Let's do that in our private chat: tap the button."),
+        reply_markup=profile_button(me.username, actor.community_id)
+        if actor.community_id
+        else None,
+    )
+
+
+@router.message(F.text.startswith("/"), private)
+async def unknown_command_private(message: Message) -> None:
+    await message.answer(_("I don't know that command. Send /help to see what I can do."))
+
+
+@router.message(F.text.regexp(r"^/\w+@(\w+)"), groups)
+async def unknown_command_group(message: Message, bot: Bot) -> None:
+    """In groups only commands addressed to this bot get an answer: others may be for other bots."""
+    target = message.text.split()[0].split("@", 1)[1]
+    if target.lower() == ((await bot.me()).username or "").lower():
+        await message.reply(_("I don't know that command. Send /help to see what I can do."))
+
+
+@router.message(private)
+async def fallback_private(message: Message) -> None:
+    await message.answer(
+        _("I'm not sure what to do with that. Send /profile to edit your profile or /help.")
+    )
+
+
+@router.callback_query()
+async def stale_callback(query: CallbackQuery) -> None:
+    """A button whose dialog is over, or that no handler recognises."""
+    await query.answer(_("That button has expired. Send /profile to start again."), show_alert=True)

@@ -1,0 +1,253 @@
+"""/start (with deep links), /profile, /expertise and the profile card's buttons."""
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import SUPPORTED_LANGUAGES
+from bot.services.communities import CommunitiesService
+from bot.services.members import Actor
+from bot.services.profiles import ProfilesService
+from handlers.keyboards.profile import (
+    LANGUAGE_NAMES,
+    Act,
+    ProfileCb,
+    communities_keyboard,
+    profile_keyboard,
+    ui_language_keyboard,
+)
+from handlers.onboarding import begin_bio, begin_languages, begin_tags, stale
+from handlers.render import profile_card
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+IN_GROUP = {"creator", "administrator", "member"}
+
+
+async def _is_in_group(bot: Bot, chat_id: int, user_id: int) -> bool:
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+    except TelegramAPIError as error:
+        log.warning("getChatMember(%s, %s) failed: %s", chat_id, user_id, error)
+        return False
+    return member.status in IN_GROUP or bool(getattr(member, "is_member", False))
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^profile_(\d+)$")))
+async def cmd_start_profile(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+    communities: CommunitiesService,
+) -> None:
+    community = await communities.by_id(int(command.args.removeprefix("profile_")))
+    if community is None:
+        await message.answer(_("That link is no longer valid. Send /profile instead."))
+        return
+    if not await _is_in_group(bot, community.chat_id, actor.user_id):
+        await message.answer(
+            _(
+                "I could not confirm that you are a member of {title}. Join the group first, "
+                "then tap its button again."
+            ).format(title=community.title)
+        )
+        return
+    await profiles.confirm_member(actor.user_id, community.id)
+    await state.clear()
+    await message.answer(
+        _("Hi {name}! Let's set up your profile for {title}.").format(
+            name=message.from_user.first_name, title=community.title
+        )
+    )
+    await begin_tags(bot, state, profiles, actor, community.id, single=False)
+
+
+@router.message(CommandStart())
+async def cmd_start(
+    message: Message, bot: Bot, state: FSMContext, actor: Actor, profiles: ProfilesService
+) -> None:
+    await state.clear()
+    await message.answer(
+        _(
+            "Hi {name}! I connect members of peer-learning groups: questions asked in the "
+            "group reach the people who know the topic. Let's set up your profile."
+        ).format(name=message.from_user.first_name)
+    )
+    await _start_for(bot, message, state, actor, profiles, purpose="o")
+
+
+@router.message(Command("profile"))
+async def cmd_profile(
+    message: Message, bot: Bot, state: FSMContext, actor: Actor, profiles: ProfilesService
+) -> None:
+    await state.clear()
+    await _start_for(bot, message, state, actor, profiles, purpose="p")
+
+
+@router.message(Command("expertise"))
+async def cmd_expertise(
+    message: Message, bot: Bot, state: FSMContext, actor: Actor, profiles: ProfilesService
+) -> None:
+    await state.clear()
+    await _start_for(bot, message, state, actor, profiles, purpose="e")
+
+
+async def _start_for(
+    bot: Bot,
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+    *,
+    purpose: str,
+) -> None:
+    """Onboarding ('o'), profile card ('p') or topics ('e'), in the member's community; with
+    several communities the member picks one first."""
+    mine = await profiles.communities_of(actor.user_id)
+    if len(mine) > 1:
+        keyboard = communities_keyboard(mine, purpose)
+        await message.answer(_("Which community is this for?"), reply_markup=keyboard)
+        return
+    community_id = mine[0].id if mine else None
+    await _go(bot, state, actor, profiles, community_id, purpose)
+
+
+async def _go(
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+    community_id: int | None,
+    purpose: str,
+) -> None:
+    if purpose == "p":
+        profile = await profiles.profile(actor.user_id, community_id)
+        await bot.send_message(
+            actor.user_id, profile_card(profile), reply_markup=profile_keyboard(community_id)
+        )
+    elif community_id is not None:
+        await begin_tags(bot, state, profiles, actor, community_id, single=purpose == "e")
+    else:
+        await bot.send_message(
+            actor.user_id,
+            _(
+                "I don't know your group yet. Topics belong to a group: add me to your group, or "
+                "tap the button in my welcome message there."
+            ),
+        )
+        if purpose == "o":
+            await begin_languages(bot, state, profiles, actor)
+
+
+@router.callback_query(ProfileCb.filter(F.act == Act.PICK_COMMUNITY))
+async def cb_pick_community(
+    query: CallbackQuery,
+    callback_data: ProfileCb,
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+) -> None:
+    mine = {c.id for c in await profiles.communities_of(actor.user_id)}
+    if callback_data.id not in mine or callback_data.code not in {"o", "p", "e"}:
+        return await stale(query)
+    await query.answer()
+    await state.clear()
+    await _go(bot, state, actor, profiles, callback_data.id, callback_data.code)
+
+
+@router.callback_query(ProfileCb.filter(F.act == Act.EDIT_TAGS))
+async def cb_edit_tags(
+    query: CallbackQuery,
+    callback_data: ProfileCb,
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+) -> None:
+    if callback_data.id not in {c.id for c in await profiles.communities_of(actor.user_id)}:
+        return await stale(query)
+    await query.answer()
+    await state.clear()
+    await begin_tags(bot, state, profiles, actor, callback_data.id, single=True)
+
+
+async def _own_community(profiles: ProfilesService, actor: Actor, community_id: int) -> bool:
+    """Callback data is user input: 0 (no community) or one of the member's communities."""
+    if community_id == 0:
+        return True
+    return community_id in {c.id for c in await profiles.communities_of(actor.user_id)}
+
+
+@router.callback_query(ProfileCb.filter(F.act == Act.EDIT_LANGS))
+async def cb_edit_langs(
+    query: CallbackQuery,
+    callback_data: ProfileCb,
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+) -> None:
+    if not await _own_community(profiles, actor, callback_data.id):
+        return await stale(query)
+    await query.answer()
+    await state.clear()
+    await state.update_data(single=True, community_id=callback_data.id or None)
+    await begin_languages(bot, state, profiles, actor)
+
+
+@router.callback_query(ProfileCb.filter(F.act == Act.EDIT_BIO))
+async def cb_edit_bio(
+    query: CallbackQuery,
+    callback_data: ProfileCb,
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+) -> None:
+    if not await _own_community(profiles, actor, callback_data.id):
+        return await stale(query)
+    await query.answer()
+    await state.clear()
+    await state.update_data(single=True, community_id=callback_data.id or None)
+    await begin_bio(bot, state, actor)
+
+
+@router.callback_query(ProfileCb.filter(F.act == Act.UI_MENU))
+async def cb_ui_menu(query: CallbackQuery) -> None:
+    await query.answer()
+    await query.message.answer(
+        _("Which language should I use with you?"), reply_markup=ui_language_keyboard()
+    )
+
+
+@router.callback_query(ProfileCb.filter(F.act == Act.UI_SET))
+async def cb_ui_set(
+    query: CallbackQuery,
+    callback_data: ProfileCb,
+    actor: Actor,
+    profiles: ProfilesService,
+    i18n: I18n,
+) -> None:
+    if callback_data.code not in SUPPORTED_LANGUAGES:
+        return await stale(query)
+    await profiles.set_ui_language(actor.user_id, callback_data.code)
+    with i18n.use_locale(callback_data.code):
+        await query.answer()
+        await query.message.edit_text(
+            _("Done: I will write to you in {language}.").format(
+                language=LANGUAGE_NAMES[callback_data.code]
+            )
+        )

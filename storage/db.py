@@ -1,0 +1,78 @@
+"""Engine and session factory; SQLite tuned for many concurrent short transactions."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+_BEGIN_OPTION = "peerbot_sqlite_begin"
+
+
+class Database:
+    """Owns the engine. Services open one short transaction per use case through it."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _tune_sqlite(self.engine)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> AsyncSession:
+        return self.sessionmaker()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock up front (BEGIN IMMEDIATE), so a reader-turned-writer can never
+        # fail with SQLITE_BUSY_SNAPSHOT under concurrency; plain readers stay concurrent.
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@asynccontextmanager
+async def transaction(session: AsyncSession, *, write: bool) -> AsyncIterator[AsyncSession]:
+    """One short transaction: committed on success, rolled back on error, never left open.
+
+    A transaction already open on the session (a bug: someone forgot to end one) is committed
+    first, so no transaction can stay open across a Telegram call.
+    """
+    if session.in_transaction():
+        await session.commit()
+    if write:
+        await session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()

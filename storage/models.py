@@ -1,0 +1,151 @@
+"""Typed SQLAlchemy models. The schema itself is created only by Alembic migrations."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC everywhere; always handed back timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - read by SQLAlchemy at class creation
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+class Community(Base):
+    """A Telegram group the bot serves."""
+
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_forum: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    welcome_text: Mapped[str | None] = mapped_column(Text)
+    last_welcome_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Member(Base):
+    """A Telegram user the bot has seen."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(64))
+    telegram_language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    spoken_languages: Mapped[list[str]] = mapped_column(default=list)
+    bio: Mapped[str | None] = mapped_column(String(500))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Has started the bot in private and not blocked it since: only then can we DM them.
+    dm_available: Mapped[bool] = mapped_column(Boolean, default=False)
+    routing_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    onboarded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("community_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Joined but not yet greeted: greeted in batches so a wave of joins is one message.
+    welcome_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class Tag(Base):
+    """A topic in one community; `name` is normalized for matching, `label` is for display."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(40))
+    # Part of the community's curated topic list (shown as buttons), not just a member's free tag.
+    is_topic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class TagSynonym(Base):
+    __tablename__ = "tag_synonyms"
+    __table_args__ = (UniqueConstraint("community_id", "synonym"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), index=True)
+    synonym: Mapped[str] = mapped_column(String(40))
+
+
+class MemberExpertise(Base):
+    """Member × tag: declared by the member, and/or earned through accepted answers."""
+
+    __tablename__ = "member_expertise"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    declared: Mapped[bool] = mapped_column(Boolean, default=False)
+    earned_weight: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime]
