@@ -30,3 +30,25 @@ class PoI18n(I18n):
 
 def create_i18n(default_locale: str) -> PoI18n:
     return PoI18n(path=LOCALES_DIR, default_locale=default_locale, domain=DOMAIN)
+
+
+def fill_english_catalog() -> int:
+    """English is the source language: its catalog translates every message to itself, so it
+    is complete by construction after `make i18n`. Returns how many entries were filled."""
+    from babel.messages.pofile import write_po
+
+    path = LOCALES_DIR / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as fp:
+        catalog = read_po(fp, locale="en")
+    filled = 0
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+            filled += 1
+    with path.open("wb") as fp:
+        write_po(fp, catalog, no_location=True, sort_output=True, width=100)
+    return filled
+
+
+if __name__ == "__main__":
+    print(f"filled {fill_english_catalog()} English entries")

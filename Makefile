@@ -1,0 +1,52 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   BOT_TOKEN=... make run      # venv, install, migrate, long polling on data/peerbot.db
+#   make test                   # venv with dev extras, lint, layer contract, the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+LOCALES := bot/locales
+
+.PHONY: run migrate test lint pytest i18n bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "peerbot needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/peerbot run
+
+migrate: $(VENV)/.installed
+	$(BIN)/peerbot migrate
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+test: lint pytest
+
+# Re-extract user-facing strings and merge them into every catalog (English stays complete).
+i18n: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -k __ -k N_ \
+		-w 100 -o $(LOCALES)/messages.pot bot handlers
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-location -w 100 \
+		-i $(LOCALES)/messages.pot -d $(LOCALES)
+	$(BIN)/python -m bot.i18n
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.throughput
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

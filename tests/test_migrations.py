@@ -1,0 +1,54 @@
+"""The schema comes only from migrations: they go up, down and up again, and match the models."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.migrate import downgrade, upgrade
+from storage.models import Base
+from tests import databases
+
+TABLES = {"communities", "members", "memberships", "tags", "tag_synonyms", "member_expertise"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield databases.sqlite_url(tmp_path / "empty.db")
+        return
+    admin = databases.pg_admin_url()
+    name = databases.create_pg_database(admin)
+    yield databases.pg_url_for(admin, name)
+    databases.drop_pg_database(admin, name)
+
+
+async def _tables_and_diff(url: str) -> tuple[set[str], list[object]]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            def inspect_sync(sync_conn: object) -> tuple[set[str], list[object]]:
+                tables = set(inspect(sync_conn).get_table_names()) - {"alembic_version"}
+                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                return tables, compare_metadata(context, Base.metadata)
+
+            return await conn.run_sync(inspect_sync)
+    finally:
+        await engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade_matches_models(empty_url: str) -> None:
+    upgrade(empty_url)
+    downgrade(empty_url, "base")
+    tables, _ = databases.run_sync(_tables_and_diff(empty_url))
+    assert tables == set(), "downgrade to base must remove every table"
+
+    upgrade(empty_url)
+    tables, diff = databases.run_sync(_tables_and_diff(empty_url))
+    assert tables == TABLES
+    assert diff == [], f"models and migrations disagree: {diff}"
