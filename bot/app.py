@@ -23,10 +23,11 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(timeout=settings.telegram_timeout)
-    if settings.telegram_api_url:
-        session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+def create_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(timeout=settings.telegram_timeout)
+        if settings.telegram_api_url:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
     return Bot(
         token=settings.require_token(),
         session=session,

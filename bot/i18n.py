@@ -2,6 +2,8 @@
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -14,6 +16,16 @@ DOMAIN = "messages"
 
 class PoI18n(I18n):
     """aiogram's I18n, reading Babel .po catalogs directly instead of compiled .mo files."""
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's `gettext` looks up I18n's own context variable; a subclass gets a separate
+        # one (ContextInstanceMixin), so set the base class's explicitly.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}

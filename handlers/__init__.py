@@ -1,4 +1,4 @@
-"""Routers in the order they must be tried."""
+"""Routers in the order they must be tried; built fresh for every dispatcher."""
 
 from aiogram import Router
 
@@ -7,8 +7,8 @@ def get_routers() -> list[Router]:
     from handlers import common, communities, onboarding, profile
 
     return [
-        communities.router,  # membership events first: they are not commands
-        onboarding.router,  # dialog steps (state-filtered) before commands that would match
-        profile.router,
-        common.router,  # help, cancel, and the catch-all fallbacks: must stay last
+        communities.setup(),  # membership events first: they are not commands
+        onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
+        profile.setup(),
+        common.setup(),  # help, cancel, and the catch-all fallbacks: must stay last
     ]

@@ -9,12 +9,10 @@ from aiogram.utils.i18n import gettext as _
 from bot.messages import profile_button
 from bot.services.members import Actor
 
-router = Router(name=__name__)
 private = F.chat.type == "private"
 groups = F.chat.type.in_({"group", "supergroup"})
 
 
-@router.message(Command("help"), private)
 async def cmd_help_private(message: Message) -> None:
     await message.answer(
         _(
@@ -33,7 +31,6 @@ async def cmd_help_private(message: Message) -> None:
     )
 
 
-@router.message(Command("help"), groups)
 async def cmd_help_group(message: Message, bot: Bot, actor: Actor) -> None:
     me = await bot.me()
     await message.reply(
@@ -50,7 +47,6 @@ async def cmd_help_group(message: Message, bot: Bot, actor: Actor) -> None:
     )
 
 
-@router.message(Command("cancel"), private)
 async def cmd_cancel(message: Message, state: FSMContext) -> None:
     if await state.get_state() is None:
         await message.answer(_("There is nothing to cancel."))
@@ -59,15 +55,12 @@ async def cmd_cancel(message: Message, state: FSMContext) -> None:
     await message.answer(_("Cancelled. Steps you finished are saved; nothing else changed."))
 
 
-@router.message(Command("ask", "search"))
 async def cmd_not_yet(message: Message) -> None:
     await message.reply(
         _("This is not switched on in this group yet. Set up your profile meanwhile: /profile")
     )
 
 
-@router.message(CommandStart(), groups)
-@router.message(Command("profile", "expertise"), groups)
 async def cmd_profile_in_group(message: Message, bot: Bot, actor: Actor) -> None:
     """Profiles are edited privately: point the member to the private chat."""
     me = await bot.me()
@@ -79,12 +72,10 @@ async def cmd_profile_in_group(message: Message, bot: Bot, actor: Actor) -> None
     )
 
 
-@router.message(F.text.startswith("/"), private)
 async def unknown_command_private(message: Message) -> None:
     await message.answer(_("I don't know that command. Send /help to see what I can do."))
 
 
-@router.message(F.text.regexp(r"^/\w+@(\w+)"), groups)
 async def unknown_command_group(message: Message, bot: Bot) -> None:
     """In groups only commands addressed to this bot get an answer: others may be for other bots."""
     target = message.text.split()[0].split("@", 1)[1]
@@ -92,14 +83,27 @@ async def unknown_command_group(message: Message, bot: Bot) -> None:
         await message.reply(_("I don't know that command. Send /help to see what I can do."))
 
 
-@router.message(private)
 async def fallback_private(message: Message) -> None:
     await message.answer(
         _("I'm not sure what to do with that. Send /profile to edit your profile or /help.")
     )
 
 
-@router.callback_query()
 async def stale_callback(query: CallbackQuery) -> None:
     """A button whose dialog is over, or that no handler recognises."""
     await query.answer(_("That button has expired. Send /profile to start again."), show_alert=True)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_help_private, Command("help"), private)
+    router.message.register(cmd_help_group, Command("help"), groups)
+    router.message.register(cmd_cancel, Command("cancel"), private)
+    router.message.register(cmd_not_yet, Command("ask", "search"))
+    router.message.register(cmd_profile_in_group, CommandStart(), groups)
+    router.message.register(cmd_profile_in_group, Command("profile", "expertise"), groups)
+    router.message.register(unknown_command_private, F.text.startswith("/"), private)
+    router.message.register(unknown_command_group, F.text.regexp(r"^/\w+@(\w+)"), groups)
+    router.message.register(fallback_private, private)
+    router.callback_query.register(stale_callback)
+    return router

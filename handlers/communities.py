@@ -15,11 +15,9 @@ from bot.services.members import MembersService
 from bot.welcome import welcome_now
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
 groups = F.chat.type.in_({"group", "supergroup"})
 
 
-@router.my_chat_member(groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
 async def on_bot_added(
     event: ChatMemberUpdated, bot: Bot, communities: CommunitiesService, i18n: I18n
 ) -> None:
@@ -39,19 +37,16 @@ async def on_bot_added(
         log.warning("group welcome to %s not posted: %s", event.chat.id, error)
 
 
-@router.my_chat_member(groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
 async def on_bot_removed(event: ChatMemberUpdated, communities: CommunitiesService) -> None:
     await communities.bot_removed(event.chat.id)
 
 
-@router.my_chat_member(F.chat.type == "private")
 async def on_private_status(event: ChatMemberUpdated, members: MembersService) -> None:
     """The member blocked (kicked) or unblocked the bot in their private chat."""
     available = event.new_chat_member.status == "member"
     await members.set_dm_available(event.chat.id, available)
 
 
-@router.chat_member(groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
 async def on_member_joined(
     event: ChatMemberUpdated, bot: Bot, communities: CommunitiesService, i18n: I18n
 ) -> None:
@@ -60,12 +55,10 @@ async def on_member_joined(
         await welcome_now(bot, i18n, communities, event.chat.id)
 
 
-@router.chat_member(groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
 async def on_member_left(event: ChatMemberUpdated, communities: CommunitiesService) -> None:
     await communities.member_left(event.chat.id, event.new_chat_member.user.id)
 
 
-@router.message(groups, F.new_chat_members)
 async def on_new_chat_members(
     message: Message, bot: Bot, communities: CommunitiesService, i18n: I18n
 ) -> None:
@@ -78,7 +71,6 @@ async def on_new_chat_members(
         await welcome_now(bot, i18n, communities, message.chat.id)
 
 
-@router.message(groups, F.left_chat_member)
 async def on_left_chat_member(message: Message, bot: Bot, communities: CommunitiesService) -> None:
     if message.left_chat_member.id == (await bot.me()).id:
         await communities.bot_removed(message.chat.id)
@@ -86,6 +78,20 @@ async def on_left_chat_member(message: Message, bot: Bot, communities: Communiti
         await communities.member_left(message.chat.id, message.left_chat_member.id)
 
 
-@router.message(F.migrate_to_chat_id)
 async def on_migrated(message: Message, communities: CommunitiesService) -> None:
     await communities.chat_migrated(message.chat.id, message.migrate_to_chat_id)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.my_chat_member.register(on_bot_added, groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+    router.my_chat_member.register(
+        on_bot_removed, groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION)
+    )
+    router.my_chat_member.register(on_private_status, F.chat.type == "private")
+    router.chat_member.register(on_member_joined, groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+    router.chat_member.register(on_member_left, groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+    router.message.register(on_new_chat_members, groups, F.new_chat_members)
+    router.message.register(on_left_chat_member, groups, F.left_chat_member)
+    router.message.register(on_migrated, F.migrate_to_chat_id)
+    return router

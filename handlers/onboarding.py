@@ -33,10 +33,6 @@ from handlers.keyboards.profile import (
 )
 from handlers.render import profile_card
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
-
 
 class Onboarding(StatesGroup):
     tags = State()
@@ -143,7 +139,6 @@ async def _is_current(query: CallbackQuery, state: FSMContext) -> bool:
     return query.message is not None and query.message.message_id == data.get("kb")
 
 
-@router.callback_query(Onboarding.tags, ProfileCb.filter(F.act == Act.TOGGLE_TAG))
 async def cb_toggle_tag(
     query: CallbackQuery,
     callback_data: ProfileCb,
@@ -172,7 +167,6 @@ async def cb_toggle_tag(
     await query.answer()
 
 
-@router.message(Onboarding.tags, F.text, ~F.text.startswith("/"))
 async def st_tags_text(
     message: Message, state: FSMContext, profiles: ProfilesService, bot: Bot
 ) -> None:
@@ -186,7 +180,6 @@ async def st_tags_text(
     await _show_tags(bot, state, profiles, message.chat.id)
 
 
-@router.callback_query(Onboarding.tags, ProfileCb.filter(F.act == Act.TAGS_DONE))
 async def cb_tags_done(
     query: CallbackQuery, state: FSMContext, profiles: ProfilesService, actor: Actor, bot: Bot
 ) -> None:
@@ -206,7 +199,6 @@ async def cb_tags_done(
     await begin_languages(bot, state, profiles, actor)
 
 
-@router.callback_query(Onboarding.languages, ProfileCb.filter(F.act == Act.TOGGLE_LANG))
 async def cb_toggle_lang(query: CallbackQuery, callback_data: ProfileCb, state: FSMContext) -> None:
     if not await _is_current(query, state) or callback_data.code not in SUPPORTED_LANGUAGES:
         return await stale(query)
@@ -216,7 +208,6 @@ async def cb_toggle_lang(query: CallbackQuery, callback_data: ProfileCb, state: 
     await query.answer()
 
 
-@router.callback_query(Onboarding.languages, ProfileCb.filter(F.act == Act.LANGS_DONE))
 async def cb_langs_done(
     query: CallbackQuery, state: FSMContext, profiles: ProfilesService, actor: Actor, bot: Bot
 ) -> None:
@@ -234,7 +225,6 @@ async def cb_langs_done(
     await begin_bio(bot, state, actor)
 
 
-@router.message(Onboarding.bio, F.text, ~F.text.startswith("/"))
 async def st_bio(
     message: Message, state: FSMContext, profiles: ProfilesService, actor: Actor, bot: Bot
 ) -> None:
@@ -246,7 +236,6 @@ async def st_bio(
     await finish(bot, state, profiles, actor)
 
 
-@router.callback_query(Onboarding.bio, ProfileCb.filter(F.act == Act.SKIP_BIO))
 async def cb_skip_bio(
     query: CallbackQuery, state: FSMContext, profiles: ProfilesService, actor: Actor, bot: Bot
 ) -> None:
@@ -257,16 +246,40 @@ async def cb_skip_bio(
     await finish(bot, state, profiles, actor)
 
 
-@router.message(StateFilter(Onboarding.tags, Onboarding.bio), ~F.text)
 async def st_not_text(message: Message) -> None:
     """Stickers, photos, voice notes where the step needs text."""
     await message.answer(_("Please send text here, or use the buttons above. /cancel leaves."))
 
 
-@router.message(Onboarding.languages, ~F.text.startswith("/"))
 async def st_languages_text(message: Message) -> None:
     await message.answer(_("Please choose with the buttons above, then tap Done."))
 
 
 async def stale(query: CallbackQuery) -> None:
     await query.answer(_("That button has expired. Send /profile to start again."), show_alert=True)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.callback_query.register(
+        cb_toggle_tag, Onboarding.tags, ProfileCb.filter(F.act == Act.TOGGLE_TAG)
+    )
+    router.message.register(st_tags_text, Onboarding.tags, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        cb_tags_done, Onboarding.tags, ProfileCb.filter(F.act == Act.TAGS_DONE)
+    )
+    router.callback_query.register(
+        cb_toggle_lang, Onboarding.languages, ProfileCb.filter(F.act == Act.TOGGLE_LANG)
+    )
+    router.callback_query.register(
+        cb_langs_done, Onboarding.languages, ProfileCb.filter(F.act == Act.LANGS_DONE)
+    )
+    router.message.register(st_bio, Onboarding.bio, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        cb_skip_bio, Onboarding.bio, ProfileCb.filter(F.act == Act.SKIP_BIO)
+    )
+    router.message.register(st_not_text, StateFilter(Onboarding.tags, Onboarding.bio), ~F.text)
+    router.message.register(st_languages_text, Onboarding.languages, ~F.text.startswith("/"))
+    return router

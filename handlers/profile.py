@@ -26,9 +26,6 @@ from handlers.onboarding import begin_bio, begin_languages, begin_tags, stale
 from handlers.render import profile_card
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
 
 IN_GROUP = {"creator", "administrator", "member"}
 
@@ -42,7 +39,6 @@ async def _is_in_group(bot: Bot, chat_id: int, user_id: int) -> bool:
     return member.status in IN_GROUP or bool(getattr(member, "is_member", False))
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^profile_(\d+)$")))
 async def cmd_start_profile(
     message: Message,
     command: CommandObject,
@@ -74,7 +70,6 @@ async def cmd_start_profile(
     await begin_tags(bot, state, profiles, actor, community.id, single=False)
 
 
-@router.message(CommandStart())
 async def cmd_start(
     message: Message, bot: Bot, state: FSMContext, actor: Actor, profiles: ProfilesService
 ) -> None:
@@ -88,7 +83,6 @@ async def cmd_start(
     await _start_for(bot, message, state, actor, profiles, purpose="o")
 
 
-@router.message(Command("profile"))
 async def cmd_profile(
     message: Message, bot: Bot, state: FSMContext, actor: Actor, profiles: ProfilesService
 ) -> None:
@@ -96,7 +90,6 @@ async def cmd_profile(
     await _start_for(bot, message, state, actor, profiles, purpose="p")
 
 
-@router.message(Command("expertise"))
 async def cmd_expertise(
     message: Message, bot: Bot, state: FSMContext, actor: Actor, profiles: ProfilesService
 ) -> None:
@@ -151,7 +144,6 @@ async def _go(
             await begin_languages(bot, state, profiles, actor)
 
 
-@router.callback_query(ProfileCb.filter(F.act == Act.PICK_COMMUNITY))
 async def cb_pick_community(
     query: CallbackQuery,
     callback_data: ProfileCb,
@@ -168,7 +160,6 @@ async def cb_pick_community(
     await _go(bot, state, actor, profiles, callback_data.id, callback_data.code)
 
 
-@router.callback_query(ProfileCb.filter(F.act == Act.EDIT_TAGS))
 async def cb_edit_tags(
     query: CallbackQuery,
     callback_data: ProfileCb,
@@ -191,7 +182,6 @@ async def _own_community(profiles: ProfilesService, actor: Actor, community_id: 
     return community_id in {c.id for c in await profiles.communities_of(actor.user_id)}
 
 
-@router.callback_query(ProfileCb.filter(F.act == Act.EDIT_LANGS))
 async def cb_edit_langs(
     query: CallbackQuery,
     callback_data: ProfileCb,
@@ -208,7 +198,6 @@ async def cb_edit_langs(
     await begin_languages(bot, state, profiles, actor)
 
 
-@router.callback_query(ProfileCb.filter(F.act == Act.EDIT_BIO))
 async def cb_edit_bio(
     query: CallbackQuery,
     callback_data: ProfileCb,
@@ -225,7 +214,6 @@ async def cb_edit_bio(
     await begin_bio(bot, state, actor)
 
 
-@router.callback_query(ProfileCb.filter(F.act == Act.UI_MENU))
 async def cb_ui_menu(query: CallbackQuery) -> None:
     await query.answer()
     await query.message.answer(
@@ -233,7 +221,6 @@ async def cb_ui_menu(query: CallbackQuery) -> None:
     )
 
 
-@router.callback_query(ProfileCb.filter(F.act == Act.UI_SET))
 async def cb_ui_set(
     query: CallbackQuery,
     callback_data: ProfileCb,
@@ -251,3 +238,22 @@ async def cb_ui_set(
                 language=LANGUAGE_NAMES[callback_data.code]
             )
         )
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(
+        cmd_start_profile, CommandStart(deep_link=True, magic=F.args.regexp(r"^profile_(\d+)$"))
+    )
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_profile, Command("profile"))
+    router.message.register(cmd_expertise, Command("expertise"))
+    router.callback_query.register(cb_pick_community, ProfileCb.filter(F.act == Act.PICK_COMMUNITY))
+    router.callback_query.register(cb_edit_tags, ProfileCb.filter(F.act == Act.EDIT_TAGS))
+    router.callback_query.register(cb_edit_langs, ProfileCb.filter(F.act == Act.EDIT_LANGS))
+    router.callback_query.register(cb_edit_bio, ProfileCb.filter(F.act == Act.EDIT_BIO))
+    router.callback_query.register(cb_ui_menu, ProfileCb.filter(F.act == Act.UI_MENU))
+    router.callback_query.register(cb_ui_set, ProfileCb.filter(F.act == Act.UI_SET))
+    return router

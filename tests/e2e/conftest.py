@@ -1,0 +1,97 @@
+"""The whole bot (real dispatcher, middlewares, handlers, services, database) against the fake
+Bot API, driven update by update."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import Update
+from sqlalchemy import select
+
+from bot import jobs
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+from storage.db import Database
+from storage.models import Community, Member
+from tests.fakes.clock import FakeClock
+from tests.fakes.telegram_api import Chat, FakeTelegramAPI, User
+
+ALICE = User(101, "Alice", "Asker", username="alice", language_code="en")
+BOB = User(102, "Bob", username="bob_expert", language_code="en")
+MARIA = User(103, "María", "Moderadora", username="maria", language_code="es")
+OLGA = User(104, "Ольга", username="olga", language_code="ru")
+GROUP = Chat(-1001000000001, "supergroup", title="Municipal Planners")
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegramAPI
+    bot: Bot
+    dp: Dispatcher
+    db: Database
+    clock: FakeClock
+    settings: Settings
+
+    async def send(self, update: dict[str, Any]) -> None:
+        """Feed one update through the full pipeline and wait until it is handled."""
+        await self.dp.feed_update(self.bot, Update.model_validate(update, context={"bot": self.bot}))
+
+    async def say(self, user: User, text: str, chat: Chat | None = None, **kw: Any) -> None:
+        await self.send(self.fake.text_update(user, text, chat, **kw))
+
+    async def press(self, user: User, button: str, chat_id: int | None = None) -> None:
+        message = self.fake.last_message(chat_id or user.id)
+        await self.send(self.fake.press(user, message, button))
+
+    def replies(self, chat_id: int) -> list[str]:
+        return [m.get("text", "") for m in self.fake.sent_messages(chat_id)]
+
+    def last_text(self, chat_id: int) -> str:
+        return self.fake.last_message(chat_id).get("text", "")
+
+    async def add_bot_to_group(self, by: User = MARIA, group: Chat = GROUP) -> int:
+        await self.send(self.fake.my_chat_member(group, by, "left", "member"))
+        community = await self.one(select(Community).where(Community.chat_id == group.id))
+        return community.id
+
+    async def flush_welcomes(self) -> int:
+        i18n = self.dp["i18n"]
+        return await jobs.flush_welcomes(self.bot, self.db, self.clock, self.settings, i18n)
+
+    async def one(self, statement: Any) -> Any:
+        async with self.db.session() as session:
+            return (await session.scalars(statement)).one_or_none()
+
+    async def all(self, statement: Any) -> list[Any]:
+        async with self.db.session() as session:
+            return list(await session.scalars(statement))
+
+    async def member(self, user: User) -> Member | None:
+        return await self.one(select(Member).where(Member.user_id == user.id))
+
+
+@pytest.fixture
+async def fake(clock: FakeClock) -> AsyncIterator[FakeTelegramAPI]:
+    # Telegram's rate limits run on the test's clock, so they hold without real waiting.
+    async with FakeTelegramAPI(clock=lambda: clock.now().timestamp()) as server:
+        yield server
+
+
+@pytest.fixture
+async def h(
+    fake: FakeTelegramAPI, db: Database, clock: FakeClock, database_url: str
+) -> AsyncIterator[Harness]:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        bot_token=fake.token,
+        telegram_api_url=fake.url,
+        database_url=database_url,
+        welcome_batch_seconds=60,
+    )
+    bot = create_bot(settings, session=fake.create_session())
+    dp = create_dispatcher(settings, db, clock, storage=MemoryStorage(), with_scheduler=False)
+    yield Harness(fake, bot, dp, db, clock, settings)
+    await bot.session.close()
