@@ -1,5 +1,6 @@
 """The composition root: settings → database → services → dispatcher → scheduler."""
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
+from bot.telegram import RetryMiddleware, Sleep
 from handlers import get_routers
 from handlers.errors import on_error
 from storage.db import Database
@@ -23,11 +25,16 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def create_bot(settings: Settings, session: AiohttpSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings, session: AiohttpSession | None = None, sleep: Sleep = asyncio.sleep
+) -> Bot:
+    """A Bot on TELEGRAM_API_URL (if set) whose calls retry 429/5xx; `sleep` is injectable so
+    tests wait on their fake clock."""
     if session is None:
         session = AiohttpSession(timeout=settings.telegram_timeout)
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    session.middleware(RetryMiddleware(sleep=sleep))
     return Bot(
         token=settings.require_token(),
         session=session,

@@ -37,14 +37,27 @@ class Harness:
 
     async def send(self, update: dict[str, Any]) -> None:
         """Feed one update through the full pipeline and wait until it is handled."""
-        await self.dp.feed_update(self.bot, Update.model_validate(update, context={"bot": self.bot}))
+        await self.dp.feed_update(
+            self.bot, Update.model_validate(update, context={"bot": self.bot})
+        )
 
     async def say(self, user: User, text: str, chat: Chat | None = None, **kw: Any) -> None:
         await self.send(self.fake.text_update(user, text, chat, **kw))
 
     async def press(self, user: User, button: str, chat_id: int | None = None) -> None:
-        message = self.fake.last_message(chat_id or user.id)
-        await self.send(self.fake.press(user, message, button))
+        """Tap `button` on the newest message that shows it, as a member would."""
+        chat = chat_id or user.id
+        for sent in reversed(self.fake.sent_messages(chat)):
+            current = self.fake.message(chat, sent["message_id"])
+            rows = (current.get("reply_markup") or {}).get("inline_keyboard", [])
+            if any(b.get("text") == button for row in rows for b in row):
+                await self.send(self.fake.press(user, current, button))
+                return
+        raise AssertionError(f"no message in chat {chat} shows a {button!r} button")
+
+    def last_answer(self) -> dict[str, Any]:
+        """The bot's answer to the latest button press (answerCallbackQuery)."""
+        return list(self.fake.callback_answers.values())[-1]
 
     def replies(self, chat_id: int) -> list[str]:
         return [m.get("text", "") for m in self.fake.sent_messages(chat_id)]
@@ -91,7 +104,11 @@ async def h(
         database_url=database_url,
         welcome_batch_seconds=60,
     )
-    bot = create_bot(settings, session=fake.create_session())
+
+    async def sleep(seconds: float) -> None:  # the bot waits on the test's clock
+        clock.advance(seconds=seconds)
+
+    bot = create_bot(settings, session=fake.create_session(), sleep=sleep)
     dp = create_dispatcher(settings, db, clock, storage=MemoryStorage(), with_scheduler=False)
     yield Harness(fake, bot, dp, db, clock, settings)
     await bot.session.close()

@@ -68,7 +68,7 @@ async def test_join_reported_twice_is_greeted_once(h: Harness) -> None:
 
 async def test_welcome_that_fails_is_posted_later(h: Harness) -> None:
     await h.add_bot_to_group(by=BOB)
-    h.fake.fail("sendMessage", error_code=500, times=1)
+    h.fake.fail("sendMessage", error_code=500, times=3)  # the first try and both retries
     await h.send(h.fake.new_chat_members(GROUP, ALICE, [ALICE]))
     assert not any("Alice" in text for text in h.replies(GROUP.id))
     h.clock.advance(seconds=61)

@@ -1,0 +1,45 @@
+"""/help where you are, command menus per scope, reaching members privately."""
+
+from tests.e2e.conftest import ALICE, GROUP, Harness
+
+
+async def test_help_depends_on_where_you_ask(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    assert "/profile" in h.last_text(ALICE.id) and "/cancel" in h.last_text(ALICE.id)
+    community_id = await h.add_bot_to_group()
+    await h.say(ALICE, "/help", GROUP)
+    group_help = h.fake.last_message(GROUP.id)
+    assert "/ask" in group_help["text"] and "/cancel" not in group_help["text"]
+    [[button]] = group_help["reply_markup"]["inline_keyboard"]
+    assert button["url"].endswith(f"start=profile_{community_id}")
+
+
+async def test_profile_in_group_points_to_private_chat(h: Harness) -> None:
+    community_id = await h.add_bot_to_group()
+    await h.say(ALICE, "/profile", GROUP)
+    reply = h.fake.last_message(GROUP.id)
+    assert reply["reply_to_message"]["from"]["id"] == ALICE.id
+    assert reply["reply_markup"]["inline_keyboard"][0][0]["url"].endswith(f"profile_{community_id}")
+
+
+async def test_command_menus_per_scope_and_language(h: Harness) -> None:
+    await h.dp.emit_startup(bot=h.bot)
+    private = [c["command"] for c in h.fake.commands("all_private_chats")]
+    assert private == ["start", "profile", "expertise", "help", "cancel"]
+    assert [c["command"] for c in h.fake.commands("all_group_chats")] == ["help", "profile"]
+    assert h.fake.commands("all_chat_administrators")
+    english = h.fake.commands("all_private_chats")[0]["description"]
+    spanish = h.fake.commands("all_private_chats", "es")[0]["description"]
+    assert english != spanish
+
+
+async def test_dm_availability_follows_start_and_block(h: Harness) -> None:
+    await h.add_bot_to_group()
+    await h.say(ALICE, "hola", GROUP)
+    assert not (await h.member(ALICE)).dm_available  # never started the bot
+    await h.say(ALICE, "/start")
+    assert (await h.member(ALICE)).dm_available
+    await h.send(h.fake.my_chat_member(ALICE, ALICE, "member", "kicked"))
+    assert not (await h.member(ALICE)).dm_available
+    await h.send(h.fake.my_chat_member(ALICE, ALICE, "kicked", "member"))
+    assert (await h.member(ALICE)).dm_available
