@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def create_bot(
-    settings: Settings, session: AiohttpSession | None = None, sleep: Sleep = asyncio.sleep
+    settings: Settings,
+    session: AiohttpSession | None = None,
+    sleep: Sleep = asyncio.sleep,
+    *,
+    retry: bool = True,
 ) -> Bot:
     """A Bot on TELEGRAM_API_URL (if set) whose calls retry 429/5xx; `sleep` is injectable so
     tests wait on their fake clock."""
@@ -34,7 +38,8 @@ def create_bot(
         session = AiohttpSession(timeout=settings.telegram_timeout)
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    session.middleware(RetryMiddleware(sleep=sleep))
+    if retry:
+        session.middleware(RetryMiddleware(sleep=sleep))
     return Bot(
         token=settings.require_token(),
         session=session,

@@ -77,7 +77,7 @@ async def _check_bot_api(settings: Settings) -> str | None:
 
     from bot.app import create_bot
 
-    bot = create_bot(settings)
+    bot = create_bot(settings, retry=False)  # a start-up check: fail fast, in one line
     where = settings.telegram_api_url or "https://api.telegram.org"
     try:
         await bot.get_me(request_timeout=15)

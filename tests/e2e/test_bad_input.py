@@ -101,7 +101,7 @@ async def test_emoji_and_rtl_names_are_safe(h: Harness) -> None:
     assert "محمد 🌟 <b>&" in h.last_text(newcomer.id)
 
 
-async def test_unexpected_error_is_logged_once_and_apologised_for(h: Harness, caplog) -> None:  # noqa: ANN001
+async def test_unexpected_error_is_logged_once_and_apologised_for(h: Harness, caplog) -> None:
     h.fake.fail("sendMessage", error_code=400, description="Bad Request: surprise", times=1)
     with caplog.at_level(logging.WARNING):
         await h.say(ALICE, "/help")
@@ -118,7 +118,7 @@ async def test_flood_control_is_waited_out_not_lost(h: Harness) -> None:
     assert (h.clock.now() - start).total_seconds() >= 7
 
 
-async def test_blocked_member_is_recorded_without_traceback(h: Harness, caplog) -> None:  # noqa: ANN001
+async def test_blocked_member_is_recorded_without_traceback(h: Harness, caplog) -> None:
     await h.say(ALICE, "/help")
     assert (await h.member(ALICE)).dm_available
     h.fake.block(ALICE.id)
