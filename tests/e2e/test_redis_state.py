@@ -1,0 +1,50 @@
+"""Dialog state in Redis (several instances): a dialog begun on one dispatcher continues on
+another, as when a load balancer sends the next update elsewhere."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
+
+from bot.app import create_dispatcher
+from tests.e2e.conftest import ALICE, GROUP, Harness
+
+
+@pytest.fixture
+async def redis_storage() -> AsyncIterator[RedisStorage]:
+    url = os.environ.get("TEST_REDIS_URL", "").strip()
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true requires TEST_REDIS_URL: Redis tests may not be skipped")
+        pytest.skip("Redis case skipped: TEST_REDIS_URL is not set")
+    prefix = f"peerbot-test-{uuid.uuid4().hex[:12]}"
+    storage = RedisStorage.from_url(url, key_builder=DefaultKeyBuilder(prefix=prefix))
+    yield storage
+    keys = [key async for key in storage.redis.scan_iter(f"{prefix}:*")]
+    if keys:
+        await storage.redis.delete(*keys)
+    await storage.close()
+
+
+async def test_dialog_continues_on_another_instance(
+    h: Harness, redis_storage: RedisStorage
+) -> None:
+    first = create_dispatcher(
+        h.settings, h.db, h.clock, storage=redis_storage, with_scheduler=False
+    )
+    second = create_dispatcher(
+        h.settings, h.db, h.clock, storage=redis_storage, with_scheduler=False
+    )
+    community_id = await h.add_bot_to_group()
+    await h.say(ALICE, "hi", GROUP)
+
+    h.dp = first
+    await h.say(ALICE, f"/start profile_{community_id}")
+    h.dp = second
+    await h.say(ALICE, "Catastro")
+    assert "Catastro" in h.last_text(ALICE.id)
+    await h.press(ALICE, "Done ✔")
+    assert "languages" in h.last_text(ALICE.id)
