@@ -24,13 +24,19 @@ def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
         return pool.submit(asyncio.run, coro).result()
 
 
-def pg_admin_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+def service_url(variable: str, service: str) -> str:
+    """The URL of an external test service; skipped with the reason when unset, except in CI
+    (CI=true), where a missing service fails the test instead of hiding it."""
+    url = os.environ.get(variable, "").strip()
     if not url:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true requires TEST_DATABASE_URL: PostgreSQL tests may not be skipped")
-        pytest.skip("PostgreSQL case skipped: TEST_DATABASE_URL is not set")
+            pytest.fail(f"CI=true requires {variable}: {service} tests may not be skipped")
+        pytest.skip(f"{service} case skipped: {variable} is not set")
     return url
+
+
+def pg_admin_url() -> str:
+    return service_url("TEST_DATABASE_URL", "PostgreSQL")
 
 
 def _asyncpg_dsn(url: str, database: str | None = None) -> str:

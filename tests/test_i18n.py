@@ -23,7 +23,7 @@ def _source_messages() -> set[str]:
     return found
 
 
-def _catalog(locale: str):  # noqa: ANN202
+def _catalog(locale: str):
     with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as fp:
         return read_po(fp, locale=locale)
 

@@ -1,7 +1,6 @@
 """Dialog state in Redis (several instances): a dialog begun on one dispatcher continues on
 another, as when a load balancer sends the next update elsewhere."""
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -10,16 +9,13 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.app import create_dispatcher
+from tests.databases import service_url
 from tests.e2e.conftest import ALICE, GROUP, Harness
 
 
 @pytest.fixture
 async def redis_storage() -> AsyncIterator[RedisStorage]:
-    url = os.environ.get("TEST_REDIS_URL", "").strip()
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true requires TEST_REDIS_URL: Redis tests may not be skipped")
-        pytest.skip("Redis case skipped: TEST_REDIS_URL is not set")
+    url = service_url("TEST_REDIS_URL", "Redis")
     prefix = f"peerbot-test-{uuid.uuid4().hex[:12]}"
     storage = RedisStorage.from_url(url, key_builder=DefaultKeyBuilder(prefix=prefix))
     yield storage

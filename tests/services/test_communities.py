@@ -5,13 +5,13 @@ import asyncio
 from tests.services.conftest import GROUP, identity
 
 
-async def _community(services):  # noqa: ANN001, ANN202
+async def _community(services):
     return await services().communities.bot_added(
         GROUP.chat_id, GROUP.title, is_forum=False, language="es"
     )
 
 
-async def test_same_join_reported_twice_is_welcomed_once(services) -> None:  # noqa: ANN001
+async def test_same_join_reported_twice_is_welcomed_once(services) -> None:
     await _community(services)
     assert await services().communities.member_joined(GROUP.chat_id, identity(1, "Ana"))
     assert not await services().communities.member_joined(GROUP.chat_id, identity(1, "Ana"))
@@ -20,7 +20,7 @@ async def test_same_join_reported_twice_is_welcomed_once(services) -> None:  # n
     assert batch.community.language == "es"
 
 
-async def test_wave_of_joins_is_one_welcome_per_window(services, clock) -> None:  # noqa: ANN001
+async def test_wave_of_joins_is_one_welcome_per_window(services, clock) -> None:
     await _community(services)
     await services().communities.member_joined(GROUP.chat_id, identity(1, "First"))
     assert len((await services().communities.take_welcome_batch(GROUP.chat_id)).newcomers) == 1
@@ -39,7 +39,7 @@ async def test_wave_of_joins_is_one_welcome_per_window(services, clock) -> None:
     assert {n.user_id for n in first.newcomers + second.newcomers} == set(range(2, 42))
 
 
-async def test_failed_welcome_is_retried(services, clock) -> None:  # noqa: ANN001
+async def test_failed_welcome_is_retried(services, clock) -> None:
     await _community(services)
     await services().communities.member_joined(GROUP.chat_id, identity(1, "Ana"))
     batch = await services().communities.take_welcome_batch(GROUP.chat_id)
@@ -49,7 +49,7 @@ async def test_failed_welcome_is_retried(services, clock) -> None:  # noqa: ANN0
     assert [n.user_id for n in again.newcomers] == [1]
 
 
-async def test_two_instances_never_post_the_same_welcome(services) -> None:  # noqa: ANN001
+async def test_two_instances_never_post_the_same_welcome(services) -> None:
     await _community(services)
     for i in range(1, 6):
         await services().communities.member_joined(GROUP.chat_id, identity(i, f"N{i}"))
@@ -60,7 +60,7 @@ async def test_two_instances_never_post_the_same_welcome(services) -> None:  # n
     assert len(taken) == 1 and len(taken[0].newcomers) == 5
 
 
-async def test_leaving_marks_membership_inactive(services) -> None:  # noqa: ANN001
+async def test_leaving_marks_membership_inactive(services) -> None:
     await _community(services)
     actor = await services().members.seen(identity(1, "Ana"), GROUP, private=False)
     assert [c.id for c in await services().profiles.communities_of(1)] == [actor.community_id]

@@ -7,13 +7,13 @@ from tests.services.conftest import GROUP, identity
 
 
 @pytest.fixture
-async def alice(services):  # noqa: ANN001, ANN201
+async def alice(services):
     s = services()
     actor = await s.members.seen(identity(1, "Alice"), GROUP, private=False)
     return actor
 
 
-async def test_typed_tags_are_normalized_and_shared(services, alice) -> None:  # noqa: ANN001
+async def test_typed_tags_are_normalized_and_shared(services, alice) -> None:
     s = services()
     free = ProfilesService.add_free_tags("Planificación  Urbana, #GIS", [], {})
     free = ProfilesService.add_free_tags("planificacion urbana; gis", [], free)
@@ -29,7 +29,7 @@ async def test_typed_tags_are_normalized_and_shared(services, alice) -> None:  #
     assert [c.label for c in choices] == ["Planificación Urbana", "GIS"]  # most declared first
 
 
-async def test_more_than_twenty_tags_change_nothing(services, alice) -> None:  # noqa: ANN001
+async def test_more_than_twenty_tags_change_nothing(services, alice) -> None:
     s = services()
     await s.profiles.save_tags(1, alice.community_id, [], {"gis": "GIS"})
     many = ", ".join(f"topic {i}" for i in range(25))
@@ -50,7 +50,7 @@ def test_bad_tags_are_reported() -> None:
     assert raised.value.invalid == ["!!!"]
 
 
-async def test_bio_bounds_and_unicode(services, alice) -> None:  # noqa: ANN001
+async def test_bio_bounds_and_unicode(services, alice) -> None:
     s = services()
     bio = "مخطط حضري 🌍 — urbanista en Lima"
     assert await s.profiles.save_bio(1, f"  {bio}  ") == bio
@@ -59,12 +59,12 @@ async def test_bio_bounds_and_unicode(services, alice) -> None:  # noqa: ANN001
     assert (await services().profiles.profile(1, None)).bio == bio
 
 
-async def test_tags_only_in_own_community(services, alice) -> None:  # noqa: ANN001
+async def test_tags_only_in_own_community(services, alice) -> None:
     other = await services().communities.bot_added(-100999, "Other", is_forum=False, language=None)
     with pytest.raises(NotInCommunity):
         await services().profiles.save_tags(1, other.id, [], {"gis": "GIS"})
     assert (await services().profiles.profile(1, other.id)).tags == []
 
 
-async def test_languages_are_kept_in_a_stable_order(services, alice) -> None:  # noqa: ANN001
+async def test_languages_are_kept_in_a_stable_order(services, alice) -> None:
     assert await services().profiles.save_languages(1, ["ru", "en", "xx"]) == ["en", "ru"]
