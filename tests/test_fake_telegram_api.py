@@ -367,6 +367,9 @@ async def test_webhook_posts_with_secret_and_retries(fake: FakeTelegramAPI, bot:
     assert await bot.delete_webhook()
     assert fake.calls_to("deleteWebhook")[0].description == "Webhook was deleted"
     assert await bot.get_updates() == []
+    fake.enqueue(fake.text_update(ALICE, "stale"))
+    assert await bot.delete_webhook(drop_pending_updates=True)
+    assert await bot.get_updates() == []
 
 
 async def test_webhook_gives_up_after_bounded_retries(fake: FakeTelegramAPI, bot: Bot) -> None:
