@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -73,7 +74,7 @@ class MembersService:
                 and (group is None or (membership is not None and membership.active))
             )
         if not up_to_date:
-            member, community = await self._record(who, group, private=private)
+            member, community = await self._record_once(who, group, private=private)
         assert member is not None
         fallback = community.language if community else self.default_language
         return Actor(
@@ -83,6 +84,16 @@ class MembersService:
             dm_available=member.dm_available,
             community_id=community.id if community else None,
         )
+
+    async def _record_once(
+        self, who: Identity, group: GroupInfo | None, *, private: bool
+    ) -> tuple[Member, Community | None]:
+        """Two first updates from the same new member can race (two instances, a webhook
+        retry); the loser's insert hits the unique key, and its second try finds the row."""
+        try:
+            return await self._record(who, group, private=private)
+        except IntegrityError:
+            return await self._record(who, group, private=private)
 
     async def _record(
         self, who: Identity, group: GroupInfo | None, *, private: bool

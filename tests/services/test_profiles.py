@@ -1,8 +1,12 @@
 """Profiles on a real database: tags normalized and bounded, bios bounded, nothing half-saved."""
 
+import asyncio
+
 import pytest
+from sqlalchemy import func, select
 
 from bot.services.profiles import BadTags, BioTooLong, NotInCommunity, ProfilesService, TooManyTags
+from storage.models import Member, Membership
 from tests.services.conftest import GROUP, identity
 
 
@@ -68,3 +72,13 @@ async def test_tags_only_in_own_community(services, alice) -> None:
 
 async def test_languages_are_kept_in_a_stable_order(services, alice) -> None:
     assert await services().profiles.save_languages(1, ["ru", "en", "xx"]) == ["en", "ru"]
+
+
+async def test_first_updates_racing_create_one_member(services) -> None:
+    actors = await asyncio.gather(
+        *(services().members.seen(identity(9, "Racer"), GROUP, private=True) for _ in range(4))
+    )
+    assert len({a.member_id for a in actors}) == 1
+    s = services()
+    assert await s.profiles.session.scalar(select(func.count()).select_from(Member)) == 1
+    assert await s.profiles.session.scalar(select(func.count()).select_from(Membership)) == 1
