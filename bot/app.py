@@ -8,8 +8,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
@@ -55,6 +55,16 @@ def create_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
+def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
+    if isinstance(storage, MemoryStorage):
+        return SimpleEventIsolation()
+    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+    if isinstance(storage, RedisStorage):
+        return RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
+    return SimpleEventIsolation()
+
+
 def create_dispatcher(
     settings: Settings,
     db: Database,
@@ -65,8 +75,12 @@ def create_dispatcher(
 ) -> Dispatcher:
     clock = clock or SystemClock()
     i18n = create_i18n(settings.default_language)
+    storage = storage or create_storage(settings)
     dp = Dispatcher(
-        storage=storage or create_storage(settings),
+        storage=storage,
+        # One member's updates are handled one at a time, in order (different members stay
+        # concurrent): a /cancel must not overtake the dialog reply sent before it.
+        events_isolation=create_isolation(storage),
         settings=settings,
         db=db,
         clock=clock,

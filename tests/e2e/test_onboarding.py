@@ -1,5 +1,7 @@
 """The private onboarding dialog and /profile, told as members live them."""
 
+import asyncio
+
 from sqlalchemy import select
 
 from storage.models import MemberExpertise, Membership, Tag
@@ -143,3 +145,16 @@ async def test_bot_language_follows_member_then_telegram_then_group(h: Harness) 
     await h.say(OLGA, "/cancel")
     assert h.last_text(OLGA.id) == spanish_help  # her own choice wins
     assert (await h.member(OLGA)).language == "es"
+
+
+async def test_same_members_updates_are_handled_in_order(h: Harness) -> None:
+    """Telegram delivers a member's updates in order; handling them concurrently must not let
+    a /cancel overtake the dialog reply sent before it."""
+    community_id = await _member_of_group(h, ALICE)
+    await h.say(ALICE, f"/start profile_{community_id}")
+    texts = [h.fake.text_update(ALICE, f"Topic {i}") for i in range(5)]
+    cancel = h.fake.text_update(ALICE, "/cancel")
+    await asyncio.gather(*(h.send(u) for u in [*texts, cancel]))
+    replies = h.replies(ALICE.id)
+    assert not any("something went wrong" in r for r in replies)
+    assert "Cancelled" in replies[-1]
