@@ -182,7 +182,7 @@ async def _own_community(profiles: ProfilesService, actor: Actor, community_id: 
     return community_id in {c.id for c in await profiles.communities_of(actor.user_id)}
 
 
-async def cb_edit_langs(
+async def cb_edit_step(
     query: CallbackQuery,
     callback_data: ProfileCb,
     bot: Bot,
@@ -190,28 +190,16 @@ async def cb_edit_langs(
     actor: Actor,
     profiles: ProfilesService,
 ) -> None:
+    """Edit languages or bio alone, then show the card of the community it was opened from."""
     if not await _own_community(profiles, actor, callback_data.id):
         return await stale(query)
     await query.answer()
     await state.clear()
     await state.update_data(single=True, community_id=callback_data.id or None)
-    await begin_languages(bot, state, profiles, actor)
-
-
-async def cb_edit_bio(
-    query: CallbackQuery,
-    callback_data: ProfileCb,
-    bot: Bot,
-    state: FSMContext,
-    actor: Actor,
-    profiles: ProfilesService,
-) -> None:
-    if not await _own_community(profiles, actor, callback_data.id):
-        return await stale(query)
-    await query.answer()
-    await state.clear()
-    await state.update_data(single=True, community_id=callback_data.id or None)
-    await begin_bio(bot, state, actor)
+    if callback_data.act == Act.EDIT_LANGS:
+        await begin_languages(bot, state, profiles, actor)
+    else:
+        await begin_bio(bot, state, actor)
 
 
 async def cb_ui_menu(query: CallbackQuery) -> None:
@@ -252,8 +240,9 @@ def setup() -> Router:
     router.message.register(cmd_expertise, Command("expertise"))
     router.callback_query.register(cb_pick_community, ProfileCb.filter(F.act == Act.PICK_COMMUNITY))
     router.callback_query.register(cb_edit_tags, ProfileCb.filter(F.act == Act.EDIT_TAGS))
-    router.callback_query.register(cb_edit_langs, ProfileCb.filter(F.act == Act.EDIT_LANGS))
-    router.callback_query.register(cb_edit_bio, ProfileCb.filter(F.act == Act.EDIT_BIO))
+    router.callback_query.register(
+        cb_edit_step, ProfileCb.filter(F.act.in_({Act.EDIT_LANGS, Act.EDIT_BIO}))
+    )
     router.callback_query.register(cb_ui_menu, ProfileCb.filter(F.act == Act.UI_MENU))
     router.callback_query.register(cb_ui_set, ProfileCb.filter(F.act == Act.UI_SET))
     return router
