@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
-from bot.telegram import RetryMiddleware, Sleep
+from bot.telegram import KeepResponseModels, RetryMiddleware, Sleep
 from handlers import get_routers
 from handlers.errors import on_error
 from storage.db import Database
@@ -38,6 +38,7 @@ def create_bot(
         session = AiohttpSession(timeout=settings.telegram_timeout)
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    session.middleware(KeepResponseModels())
     if retry:
         session.middleware(RetryMiddleware(sleep=sleep))
     return Bot(

@@ -14,7 +14,7 @@ from bot.services.members import GroupInfo, Identity
 from storage.db import Database
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-GROUP_TYPES = {"group", "supergroup"}
+GROUP_TYPES = frozenset({"group", "supergroup"})
 
 
 def identity_of(user: User) -> Identity:
@@ -54,7 +54,7 @@ class DbSessionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.db.session() as session:
-            services = build_services(session, self.clock, self.settings)
+            services = build_services(session, self.clock, self.settings, self.db.cache)
             data.update(services.as_data())
             members = services.members
             data["locale"] = self.settings.default_language

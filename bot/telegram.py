@@ -18,6 +18,27 @@ from aiogram.methods import Response, TelegramMethod
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
 
+# One validated response class per Bot API method, built once and held for the process' life.
+_RESPONSE_MODELS: dict[type[TelegramMethod[Any]], type[Response[Any]]] = {}
+
+
+class KeepResponseModels(BaseRequestMiddleware):
+    """aiogram validates each Bot API answer with ``Response[<the method's return type>]``.
+    pydantic caches such generic classes only weakly, so every full garbage collection drops
+    them and the next call builds the class again (~20 ms of CPU, most of a busy bot's time).
+    Holding one class per method type keeps them built."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Response[Any]:
+        kind = type(method)
+        if kind not in _RESPONSE_MODELS:
+            _RESPONSE_MODELS[kind] = Response[method.__returning__]  # type: ignore[name-defined]
+        return await make_request(bot, method)
+
 
 class RetryMiddleware(BaseRequestMiddleware):
     def __init__(

@@ -8,9 +8,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.messages import profile_button
 from bot.services.members import Actor
-
-private = F.chat.type == "private"
-groups = F.chat.type.in_({"group", "supergroup"})
+from handlers.filters import groups, private, where
 
 
 async def cmd_help_private(message: Message) -> None:
@@ -102,8 +100,8 @@ def setup() -> Router:
     router.message.register(cmd_not_yet, Command("ask", "search"))
     router.message.register(cmd_profile_in_group, CommandStart(), groups)
     router.message.register(cmd_profile_in_group, Command("profile", "expertise"), groups)
-    router.message.register(unknown_command_private, F.text.startswith("/"), private)
-    router.message.register(unknown_command_group, F.text.regexp(r"^/\w+@(\w+)"), groups)
+    router.message.register(unknown_command_private, where(F.text.startswith("/")), private)
+    router.message.register(unknown_command_group, where(F.text.regexp(r"^/\w+@(\w+)")), groups)
     router.message.register(fallback_private, private)
     router.callback_query.register(stale_callback)
     return router

@@ -13,9 +13,9 @@ from bot.middlewares import identity_of
 from bot.services.communities import CommunitiesService
 from bot.services.members import MembersService
 from bot.welcome import welcome_now
+from handlers.filters import groups, private, where
 
 log = logging.getLogger(__name__)
-groups = F.chat.type.in_({"group", "supergroup"})
 
 
 async def on_bot_added(
@@ -88,10 +88,10 @@ def setup() -> Router:
     router.my_chat_member.register(
         on_bot_removed, groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION)
     )
-    router.my_chat_member.register(on_private_status, F.chat.type == "private")
+    router.my_chat_member.register(on_private_status, private)
     router.chat_member.register(on_member_joined, groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     router.chat_member.register(on_member_left, groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
-    router.message.register(on_new_chat_members, groups, F.new_chat_members)
-    router.message.register(on_left_chat_member, groups, F.left_chat_member)
-    router.message.register(on_migrated, F.migrate_to_chat_id)
+    router.message.register(on_new_chat_members, groups, where(F.new_chat_members))
+    router.message.register(on_left_chat_member, groups, where(F.left_chat_member))
+    router.message.register(on_migrated, where(F.migrate_to_chat_id))
     return router

@@ -20,9 +20,12 @@ from bot.services.profiles import (
     NoTags,
     ProfileError,
     ProfilesService,
+    TagChoice,
+    TagStep,
     TooManyTags,
 )
 from bot.services.tags import MAX_TAGS
+from handlers.filters import private, private_buttons, where
 from handlers.keyboards.profile import (
     Act,
     ProfileCb,
@@ -66,32 +69,37 @@ def profile_error_text(error: ProfileError) -> str:
 
 
 async def begin_tags(
-    bot: Bot,
-    state: FSMContext,
-    profiles: ProfilesService,
-    actor: Actor,
-    community_id: int,
-    *,
-    single: bool,
+    bot: Bot, state: FSMContext, actor: Actor, step: TagStep, *, single: bool
 ) -> None:
-    selected = await profiles.declared_tag_ids(actor.user_id, community_id)
     await state.set_state(Onboarding.tags)
-    await state.update_data(community_id=community_id, selected=selected, free={}, single=single)
-    await _show_tags(bot, state, profiles, actor.user_id)
+    await state.update_data(
+        community_id=step.community_id, selected=step.selected, free={}, single=single
+    )
+    await _send_tags(bot, state, actor.user_id, step.choices, step.selected, {})
 
 
 async def _show_tags(bot: Bot, state: FSMContext, profiles: ProfilesService, chat_id: int) -> None:
     data = await state.get_data()
     choices = await profiles.tag_choices(data["community_id"], data["selected"])
+    await _send_tags(bot, state, chat_id, choices, data["selected"], data["free"])
+
+
+async def _send_tags(
+    bot: Bot,
+    state: FSMContext,
+    chat_id: int,
+    choices: list[TagChoice],
+    selected: list[int],
+    free: dict[str, str],
+) -> None:
     text = _(
         "Which topics do you know well? Tap to select (up to 20), or type your own, "
         "separated by commas. Tap Done when finished."
     )
-    if data["free"]:
-        own = ", ".join(escape(label, quote=False) for label in data["free"].values())
+    if free:
+        own = ", ".join(escape(label, quote=False) for label in free.values())
         text += "\n\n" + _("Your own topics: {topics}").format(topics=own)
-    keyboard = tags_keyboard(choices, set(data["selected"]))
-    sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
+    sent = await bot.send_message(chat_id, text, reply_markup=tags_keyboard(choices, set(selected)))
     await state.update_data(kb=sent.message_id)
 
 
@@ -261,25 +269,22 @@ async def stale(query: CallbackQuery) -> None:
 
 def setup() -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.callback_query.register(
-        cb_toggle_tag, Onboarding.tags, ProfileCb.filter(F.act == Act.TOGGLE_TAG)
+    router.message.filter(private)
+    router.callback_query.filter(private_buttons)
+    tags, langs, bio = (
+        StateFilter(s) for s in (Onboarding.tags, Onboarding.languages, Onboarding.bio)
     )
-    router.message.register(st_tags_text, Onboarding.tags, F.text, ~F.text.startswith("/"))
-    router.callback_query.register(
-        cb_tags_done, Onboarding.tags, ProfileCb.filter(F.act == Act.TAGS_DONE)
+    text, not_command = where(F.text), where(~F.text.startswith("/"))
+    buttons = router.callback_query.register
+    buttons(cb_toggle_tag, tags, ProfileCb.filter(F.act == Act.TOGGLE_TAG))
+    buttons(cb_tags_done, tags, ProfileCb.filter(F.act == Act.TAGS_DONE))
+    buttons(cb_toggle_lang, langs, ProfileCb.filter(F.act == Act.TOGGLE_LANG))
+    buttons(cb_langs_done, langs, ProfileCb.filter(F.act == Act.LANGS_DONE))
+    buttons(cb_skip_bio, bio, ProfileCb.filter(F.act == Act.SKIP_BIO))
+    router.message.register(st_tags_text, tags, text, not_command)
+    router.message.register(st_bio, bio, text, not_command)
+    router.message.register(
+        st_not_text, StateFilter(Onboarding.tags, Onboarding.bio), where(~F.text)
     )
-    router.callback_query.register(
-        cb_toggle_lang, Onboarding.languages, ProfileCb.filter(F.act == Act.TOGGLE_LANG)
-    )
-    router.callback_query.register(
-        cb_langs_done, Onboarding.languages, ProfileCb.filter(F.act == Act.LANGS_DONE)
-    )
-    router.message.register(st_bio, Onboarding.bio, F.text, ~F.text.startswith("/"))
-    router.callback_query.register(
-        cb_skip_bio, Onboarding.bio, ProfileCb.filter(F.act == Act.SKIP_BIO)
-    )
-    router.message.register(st_not_text, StateFilter(Onboarding.tags, Onboarding.bio), ~F.text)
-    router.message.register(st_languages_text, Onboarding.languages, ~F.text.startswith("/"))
+    router.message.register(st_languages_text, langs, not_command)
     return router

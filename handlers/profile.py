@@ -13,7 +13,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import SUPPORTED_LANGUAGES
 from bot.services.communities import CommunitiesService
 from bot.services.members import Actor
-from bot.services.profiles import ProfilesService
+from bot.services.profiles import Entry, NotInCommunity, ProfilesService
+from handlers.filters import private, private_buttons
 from handlers.keyboards.profile import (
     LANGUAGE_NAMES,
     Act,
@@ -67,7 +68,8 @@ async def cmd_start_profile(
             name=message.from_user.first_name, title=community.title
         )
     )
-    await begin_tags(bot, state, profiles, actor, community.id, single=False)
+    step = await profiles.tag_step(actor.user_id, community.id)
+    await begin_tags(bot, state, actor, step, single=False)
 
 
 async def cmd_start(
@@ -108,13 +110,12 @@ async def _start_for(
 ) -> None:
     """Onboarding ('o'), profile card ('p') or topics ('e'), in the member's community; with
     several communities the member picks one first."""
-    mine = await profiles.communities_of(actor.user_id)
-    if len(mine) > 1:
-        keyboard = communities_keyboard(mine, purpose)
+    entry = await profiles.entry(actor.user_id, purpose=purpose)
+    if entry.must_pick:
+        keyboard = communities_keyboard(entry.communities, purpose)
         await message.answer(_("Which community is this for?"), reply_markup=keyboard)
         return
-    community_id = mine[0].id if mine else None
-    await _go(bot, state, actor, profiles, community_id, purpose)
+    await _go(bot, state, actor, profiles, entry, purpose)
 
 
 async def _go(
@@ -122,16 +123,17 @@ async def _go(
     state: FSMContext,
     actor: Actor,
     profiles: ProfilesService,
-    community_id: int | None,
+    entry: Entry,
     purpose: str,
 ) -> None:
-    if purpose == "p":
-        profile = await profiles.profile(actor.user_id, community_id)
+    if entry.profile is not None:
         await bot.send_message(
-            actor.user_id, profile_card(profile), reply_markup=profile_keyboard(community_id)
+            actor.user_id,
+            profile_card(entry.profile),
+            reply_markup=profile_keyboard(entry.community_id),
         )
-    elif community_id is not None:
-        await begin_tags(bot, state, profiles, actor, community_id, single=purpose == "e")
+    elif entry.tags is not None:
+        await begin_tags(bot, state, actor, entry.tags, single=purpose == "e")
     else:
         await bot.send_message(
             actor.user_id,
@@ -152,12 +154,17 @@ async def cb_pick_community(
     actor: Actor,
     profiles: ProfilesService,
 ) -> None:
-    mine = {c.id for c in await profiles.communities_of(actor.user_id)}
-    if callback_data.id not in mine or callback_data.code not in {"o", "p", "e"}:
+    if callback_data.code not in {"o", "p", "e"}:
+        return await stale(query)
+    try:
+        entry = await profiles.entry(
+            actor.user_id, purpose=callback_data.code, community_id=callback_data.id
+        )
+    except NotInCommunity:
         return await stale(query)
     await query.answer()
     await state.clear()
-    await _go(bot, state, actor, profiles, callback_data.id, callback_data.code)
+    await _go(bot, state, actor, profiles, entry, callback_data.code)
 
 
 async def cb_edit_tags(
@@ -168,11 +175,13 @@ async def cb_edit_tags(
     actor: Actor,
     profiles: ProfilesService,
 ) -> None:
-    if callback_data.id not in {c.id for c in await profiles.communities_of(actor.user_id)}:
+    try:
+        entry = await profiles.entry(actor.user_id, purpose="e", community_id=callback_data.id)
+    except NotInCommunity:
         return await stale(query)
     await query.answer()
     await state.clear()
-    await begin_tags(bot, state, profiles, actor, callback_data.id, single=True)
+    await _go(bot, state, actor, profiles, entry, "e")
 
 
 async def _own_community(profiles: ProfilesService, actor: Actor, community_id: int) -> bool:
@@ -230,8 +239,8 @@ async def cb_ui_set(
 
 def setup() -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(private)
+    router.callback_query.filter(private_buttons)
     router.message.register(
         cmd_start_profile, CommandStart(deep_link=True, magic=F.args.regexp(r"^profile_(\d+)$"))
     )

@@ -1,6 +1,7 @@
 """Engine and session factory; SQLite tuned for many concurrent short transactions."""
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,22 +14,33 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.cache import IdentityCache, watched_session_class
+from storage.sqlite import one_hop_creator
+
 _BEGIN_OPTION = "peerbot_sqlite_begin"
 
 
 class Database:
     """Owns the engine. Services open one short transaction per use case through it."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`now`: seconds on any monotonic scale, for the identity cache's expiry."""
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["async_creator"] = one_hop_creator(self.url.database or ":memory:", timeout=30)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _tune_sqlite(self.engine)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.cache = IdentityCache(now=now)
+        self.sessionmaker = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            sync_session_class=watched_session_class(self.cache),
+        )
 
     def session(self) -> AsyncSession:
         return self.sessionmaker()
@@ -56,7 +68,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Writers take the lock up front (BEGIN IMMEDIATE), so a reader-turned-writer can never
         # fail with SQLITE_BUSY_SNAPSHOT under concurrency; plain readers stay concurrent.
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: one round trip, none of a full statement execution's cost.
+        conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
 
 
 @asynccontextmanager

@@ -38,8 +38,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
+async def db(database_url: str, clock: FakeClock) -> AsyncIterator[Database]:
+    # The identity cache's entries expire on the test's clock.
+    database = Database(database_url, now=lambda: clock.now().timestamp())
     yield database
     await database.dispose()
 

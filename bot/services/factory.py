@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.services.communities import CommunitiesService
 from bot.services.members import MembersService
 from bot.services.profiles import ProfilesService
+from storage.cache import IdentityCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +24,16 @@ class Services:
         return {"members": self.members, "communities": self.communities, "profiles": self.profiles}
 
 
-def build_services(session: AsyncSession, clock: Clock, settings: Settings) -> Services:
+def build_services(
+    session: AsyncSession, clock: Clock, settings: Settings, cache: IdentityCache | None = None
+) -> Services:
+    """`cache`: the database's identity cache, so recording who wrote needs no round trip."""
     defaults = {
         "default_language": settings.default_language,
         "default_timezone": settings.default_timezone,
     }
     return Services(
-        members=MembersService(session, clock, **defaults),
+        members=MembersService(session, clock, **defaults, cache=cache),
         communities=CommunitiesService(
             session,
             clock,

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import SUPPORTED_LANGUAGES
+from storage.cache import CommunityRow, IdentityCache, MemberRow
 from storage.db import transaction
 from storage.models import Community, Member
 from storage.repos.communities import CommunitiesRepo
@@ -47,10 +48,17 @@ def pick_locale(chosen: str | None, telegram: str | None, fallback: str) -> str:
 
 class MembersService:
     def __init__(
-        self, session: AsyncSession, clock: Clock, *, default_language: str, default_timezone: str
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        *,
+        default_language: str,
+        default_timezone: str,
+        cache: IdentityCache | None = None,
     ) -> None:
         self.session = session
         self.clock = clock
+        self.cache = cache
         self.default_language = default_language
         self.default_timezone = default_timezone
         self.members = MembersRepo(session)
@@ -58,24 +66,56 @@ class MembersService:
 
     async def seen(self, who: Identity, group: GroupInfo | None, *, private: bool) -> Actor:
         """Record that `who` wrote (in `group`, or privately). Writes only when something
-        changed, so ordinary chatter costs one read."""
+        changed; when the identity cache already knows it is all up to date, not even a read."""
+        cache = self.cache
+        generation = cache.generation if cache else 0
+        if cache is not None:
+            member = cache.member(who.user_id)
+            community = cache.community(group.chat_id) if group else None
+            active = (
+                cache.membership_active(community.id, member.id) if member and community else None
+            )
+            if self._up_to_date(who, member, group, community, active, private=private):
+                assert member is not None
+                return self._actor(member, community)
         async with transaction(self.session, write=False):
-            member = await self.members.by_user_id(who.user_id)
-            community = await self.communities.by_chat_id(group.chat_id) if group else None
+            found = await self.members.by_user_id(who.user_id)
+            member = MemberRow.of(found) if found else None
+            found_community = await self.communities.by_chat_id(group.chat_id) if group else None
+            community = CommunityRow.of(found_community) if found_community else None
             membership = (
                 await self.communities.membership(community.id, member.id)
                 if member and community
                 else None
             )
-            up_to_date = (
-                member is not None
-                and not MembersRepo.differs(member, who)
-                and (not private or member.dm_available)
-                and (group is None or (membership is not None and membership.active))
-            )
-        if not up_to_date:
-            member, community = await self._record_once(who, group, private=private)
+            active = membership.active if membership else None
+        if cache is not None:
+            cache.fill(generation, member, community, active)
+        if not self._up_to_date(who, member, group, community, active, private=private):
+            recorded, recorded_community = await self._record_once(who, group, private=private)
+            member = MemberRow.of(recorded)
+            community = CommunityRow.of(recorded_community) if recorded_community else None
         assert member is not None
+        return self._actor(member, community)
+
+    @staticmethod
+    def _up_to_date(
+        who: Identity,
+        member: MemberRow | None,
+        group: GroupInfo | None,
+        community: CommunityRow | None,
+        membership_active: bool | None,
+        *,
+        private: bool,
+    ) -> bool:
+        return (
+            member is not None
+            and not MembersRepo.differs(member, who)
+            and (not private or member.dm_available)
+            and (group is None or (community is not None and bool(membership_active)))
+        )
+
+    def _actor(self, member: MemberRow, community: CommunityRow | None) -> Actor:
         fallback = community.language if community else self.default_language
         return Actor(
             member_id=member.id,

@@ -77,6 +77,29 @@ class Profile:
     ui_language: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class TagStep:
+    """The topics step: what the member has declared and the buttons to offer."""
+
+    community_id: int
+    selected: list[int]
+    choices: list[TagChoice]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What /start, /profile or /expertise opens with, read in one transaction."""
+
+    communities: list[CommunityView]  # the member's
+    community_id: int | None  # the one acted on (None: none yet, or the member must pick)
+    profile: Profile | None  # for /profile
+    tags: TagStep | None  # for /start and /expertise, once the community is known
+
+    @property
+    def must_pick(self) -> bool:
+        return self.community_id is None and len(self.communities) > 1
+
+
 class ProfilesService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session = session
@@ -107,33 +130,64 @@ class ProfilesService:
             elif not membership.active:
                 membership.active, membership.left_at = True, None
 
+    async def entry(self, user_id: int, *, purpose: str, community_id: int | None = None) -> Entry:
+        """The member's communities and, once the community is known (their only one, or
+        `community_id` picked from a button), the profile card ('p') or the topics step ('o',
+        'e'). A `community_id` that is not one of theirs raises NotInCommunity."""
+        async with transaction(self.session, write=False):
+            member = await self._member(user_id)
+            mine = [
+                community_view(c) for c in await self.communities.active_communities_of(member.id)
+            ]
+            if community_id is None:
+                if len(mine) > 1:
+                    return Entry(mine, None, None, None)
+                community_id = mine[0].id if mine else None
+            elif community_id not in {c.id for c in mine}:
+                raise NotInCommunity()
+            community = next((c for c in mine if c.id == community_id), None)
+            if purpose == "p":
+                return Entry(mine, community_id, await self._profile(member, community), None)
+            tags = await self._tag_step(member.id, community.id) if community else None
+            return Entry(mine, community_id, None, tags)
+
+    async def tag_step(self, user_id: int, community_id: int) -> TagStep:
+        async with transaction(self.session, write=False):
+            member = await self._member(user_id)
+            return await self._tag_step(member.id, community_id)
+
+    async def _tag_step(self, member_id: int, community_id: int) -> TagStep:
+        selected = [t.id for t in await self.tags.declared(member_id, community_id)]
+        return TagStep(community_id, selected, await self._choices(community_id, selected))
+
     async def profile(self, user_id: int, community_id: int | None) -> Profile:
         async with transaction(self.session, write=False):
             member = await self._member(user_id)
             community = await self.communities.by_id(community_id) if community_id else None
-            tags = await self.tags.declared(member.id, community.id) if community else []
-            return Profile(
-                first_name=member.first_name,
-                username=member.username,
-                spoken_languages=list(member.spoken_languages),
-                bio=member.bio,
-                tags=[t.label for t in tags],
-                community=community_view(community) if community else None,
-                ui_language=member.language,
-            )
+            return await self._profile(member, community_view(community) if community else None)
 
-    async def declared_tag_ids(self, user_id: int, community_id: int) -> list[int]:
-        async with transaction(self.session, write=False):
-            member = await self._member(user_id)
-            return [t.id for t in await self.tags.declared(member.id, community_id)]
+    async def _profile(self, member: Member, community: CommunityView | None) -> Profile:
+        tags = await self.tags.declared(member.id, community.id) if community else []
+        return Profile(
+            first_name=member.first_name,
+            username=member.username,
+            spoken_languages=list(member.spoken_languages),
+            bio=member.bio,
+            tags=[t.label for t in tags],
+            community=community,
+            ui_language=member.language,
+        )
 
     async def tag_choices(self, community_id: int, selected: list[int]) -> list[TagChoice]:
         """Topic buttons: the community's topics, then popular tags, plus whatever is selected."""
         async with transaction(self.session, write=False):
-            shown = await self.tags.choices(community_id, CHOICES_SHOWN)
-            missing = [i for i in selected if i not in {t.id for t in shown}]
-            shown += await self.tags.by_ids(community_id, missing)
-            return [TagChoice(t.id, t.label) for t in shown]
+            return await self._choices(community_id, selected)
+
+    async def _choices(self, community_id: int, selected: list[int]) -> list[TagChoice]:
+        shown = await self.tags.choices(community_id, CHOICES_SHOWN)
+        missing = [i for i in selected if i not in {t.id for t in shown}]
+        shown += await self.tags.by_ids(community_id, missing)
+        return [TagChoice(t.id, t.label) for t in shown]
 
     async def check_tag(self, user_id: int, community_id: int, tag_id: int) -> None:
         """A toggle button names a tag: it must be this community's, and this member's community."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.cache import MemberRow
 from storage.models import Member
 
 
@@ -47,7 +48,7 @@ class MembersRepo:
         return member
 
     @staticmethod
-    def differs(member: Member, who: Identity) -> bool:
+    def differs(member: "Member | MemberRow", who: Identity) -> bool:
         return (
             member.first_name != who.first_name
             or member.last_name != who.last_name

@@ -1,0 +1,248 @@
+"""What the database last said about who is writing, so ordinary updates need no round trip.
+
+Every update starts by recording its sender (member, community, membership). Almost always
+nothing has changed, and reading three rows through aiosqlite costs more CPU than the rest of
+the update together. This cache keeps a small snapshot of those rows per process.
+
+Correctness rules:
+- Any write through this database's sessions to members, communities or memberships drops the
+  affected entries when its transaction ends (ORM flushes drop the rows they touched; bulk
+  UPDATE/DELETE statements drop the whole table's entries). Nobody has to remember to do it.
+- A reader fills the cache only if no invalidation happened since it started reading
+  (:attr:`IdentityCache.generation`), so a read that raced a write never stores the old row.
+- Writes made elsewhere (another instance, a script) show within ``ttl`` seconds.
+"""
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from storage.models import Community, Member, Membership
+
+DEFAULT_TTL = 30.0  # s: how stale another instance's change can be seen here
+DEFAULT_MAX_ENTRIES = 20_000  # per table; the least recently used go first
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    id: int
+    user_id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    telegram_language: str | None
+    language: str | None
+    dm_available: bool
+
+    @classmethod
+    def of(cls, m: Member) -> "MemberRow":
+        return cls(
+            m.id,
+            m.user_id,
+            m.first_name,
+            m.last_name,
+            m.username,
+            m.telegram_language,
+            m.language,
+            m.dm_available,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityRow:
+    id: int
+    chat_id: int
+    language: str
+    active: bool
+
+    @classmethod
+    def of(cls, c: Community) -> "CommunityRow":
+        return cls(c.id, c.chat_id, c.language, c.active)
+
+
+class _Expiring(Generic[K, V]):
+    """A bounded LRU map whose entries expire `ttl` seconds after they were stored."""
+
+    def __init__(self, ttl: float, max_entries: int, now: Callable[[], float]) -> None:
+        self.ttl, self.max_entries, self.now = ttl, max_entries, now
+        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires <= self.now():
+            del self._items[key]
+            return None
+        self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = (self.now() + self.ttl, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_entries:
+            self._items.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class IdentityCache:
+    def __init__(
+        self,
+        *,
+        ttl: float = DEFAULT_TTL,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.members: _Expiring[int, MemberRow] = _Expiring(ttl, max_entries, now)  # user_id
+        self.communities: _Expiring[int, CommunityRow] = _Expiring(ttl, max_entries, now)  # chat
+        # (community_id, member_id) -> active
+        self.memberships: _Expiring[tuple[int, int], bool] = _Expiring(ttl, max_entries, now)
+        self.generation = 0
+
+    def member(self, user_id: int) -> MemberRow | None:
+        return self.members.get(user_id)
+
+    def community(self, chat_id: int) -> CommunityRow | None:
+        return self.communities.get(chat_id)
+
+    def membership_active(self, community_id: int, member_id: int) -> bool | None:
+        return self.memberships.get((community_id, member_id))
+
+    def fill(
+        self,
+        generation: int,
+        member: MemberRow | None,
+        community: CommunityRow | None = None,
+        membership_active: bool | None = None,
+    ) -> None:
+        """Store what a read found, unless something was invalidated since it began."""
+        if generation != self.generation:
+            return
+        if member is not None:
+            self.members.put(member.user_id, member)
+        if community is not None:
+            self.communities.put(community.chat_id, community)
+            if member is not None and membership_active is not None:
+                self.memberships.put((community.id, member.id), membership_active)
+
+    def forget(self, changes: "_Changes") -> None:
+        if not changes:
+            return
+        self.generation += 1
+        for table, everything in (
+            (self.members, changes.all_members),
+            (self.communities, changes.all_communities),
+            (self.memberships, changes.all_memberships),
+        ):
+            if everything:
+                table.clear()
+        for user_id in changes.user_ids:
+            self.members.pop(user_id)
+        for key in changes.membership_keys:
+            self.memberships.pop(key)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self.members.clear()
+        self.communities.clear()
+        self.memberships.clear()
+
+    # ------------------------------------------------------------------ session event wiring
+
+    def watch(self, session_class: type[Session]) -> None:
+        """Drop what sessions of `session_class` write, when their transactions end."""
+        event.listen(session_class, "after_flush", self._after_flush)
+        event.listen(session_class, "do_orm_execute", self._on_execute)
+        event.listen(session_class, "after_commit", self._after_end)
+        event.listen(session_class, "after_rollback", self._after_end)
+
+    @staticmethod
+    def _changes(session: Session) -> "_Changes":
+        changes: _Changes | None = session.info.get(_INFO_KEY)
+        if changes is None:
+            changes = session.info[_INFO_KEY] = _Changes()
+        return changes
+
+    def _after_flush(self, session: Session, _flush: UOWTransaction) -> None:
+        changed = [*session.new, *session.dirty, *session.deleted]
+        if not changed:
+            return
+        changes = self._changes(session)
+        for obj in changed:
+            if isinstance(obj, Member):
+                changes.user_ids.add(obj.user_id)
+            elif isinstance(obj, Community):
+                # chat_id itself can change (a group upgraded to a supergroup).
+                changes.all_communities = True
+            elif isinstance(obj, Membership):
+                changes.membership_keys.add((obj.community_id, obj.member_id))
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        if not (state.is_update or state.is_delete or state.is_insert):
+            return
+        mapper = state.bind_mapper
+        entity = mapper.class_ if mapper is not None else None
+        if entity is Member:
+            self._changes(state.session).all_members = True
+        elif entity is Community:
+            self._changes(state.session).all_communities = True
+        elif entity is Membership:
+            self._changes(state.session).all_memberships = True
+
+    def _after_end(self, session: Session) -> None:
+        changes = session.info.pop(_INFO_KEY, None)
+        if changes is not None:
+            self.forget(changes)
+
+
+_INFO_KEY = "peerbot_identity_cache_changes"
+
+
+class _Changes:
+    """What one session's transaction wrote, by the keys the cache uses."""
+
+    __slots__ = ("all_communities", "all_members", "all_memberships", "membership_keys", "user_ids")
+
+    def __init__(self) -> None:
+        self.user_ids: set[int] = set()
+        self.membership_keys: set[tuple[int, int]] = set()
+        self.all_members = self.all_communities = self.all_memberships = False
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.user_ids
+            or self.membership_keys
+            or self.all_members
+            or self.all_communities
+            or self.all_memberships
+        )
+
+
+def watched_session_class(cache: IdentityCache) -> type[Session]:
+    """A Session subclass of its own, so the cache hears only its database's sessions."""
+
+    class CachedSession(Session):
+        pass
+
+    cache.watch(CachedSession)
+    return CachedSession
+
+
+__all__ = ["CommunityRow", "IdentityCache", "MemberRow", "watched_session_class"]
