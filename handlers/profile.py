@@ -68,7 +68,7 @@ async def cmd_start_profile(
             name=message.from_user.first_name, title=community.title
         )
     )
-    step = await profiles.tag_step(actor.user_id, community.id)
+    step = await profiles.tag_step(actor.member_id, community.id)
     await begin_tags(bot, state, actor, step, single=False)
 
 
@@ -110,7 +110,7 @@ async def _start_for(
 ) -> None:
     """Onboarding ('o'), profile card ('p') or topics ('e'), in the member's community; with
     several communities the member picks one first."""
-    entry = await profiles.entry(actor.user_id, purpose=purpose)
+    entry = await profiles.entry(actor.member_id, purpose=purpose)
     if entry.must_pick:
         keyboard = communities_keyboard(entry.communities, purpose)
         await message.answer(_("Which community is this for?"), reply_markup=keyboard)
@@ -158,7 +158,7 @@ async def cb_pick_community(
         return await stale(query)
     try:
         entry = await profiles.entry(
-            actor.user_id, purpose=callback_data.code, community_id=callback_data.id
+            actor.member_id, purpose=callback_data.code, community_id=callback_data.id
         )
     except NotInCommunity:
         return await stale(query)
@@ -176,7 +176,7 @@ async def cb_edit_tags(
     profiles: ProfilesService,
 ) -> None:
     try:
-        entry = await profiles.entry(actor.user_id, purpose="e", community_id=callback_data.id)
+        entry = await profiles.entry(actor.member_id, purpose="e", community_id=callback_data.id)
     except NotInCommunity:
         return await stale(query)
     await query.answer()

@@ -8,16 +8,16 @@ Correctness rules:
 - Any write through this database's sessions to members, communities or memberships drops the
   affected entries when its transaction ends (ORM flushes drop the rows they touched; bulk
   UPDATE/DELETE statements drop the whole table's entries). Nobody has to remember to do it.
-- A reader fills the cache only if no invalidation happened since it started reading
+- A reader fills the cache only with rows that no write has dropped since it started reading
   (:attr:`IdentityCache.generation`), so a read that raced a write never stores the old row.
 - Writes made elsewhere (another instance, a script) show within ``ttl`` seconds.
 """
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -69,11 +69,15 @@ class CommunityRow:
 
 
 class _Expiring(Generic[K, V]):
-    """A bounded LRU map whose entries expire `ttl` seconds after they were stored."""
+    """A bounded LRU map whose entries expire `ttl` seconds after they were stored, and that
+    remembers when each key was last dropped, so a fill based on an older read is refused."""
 
     def __init__(self, ttl: float, max_entries: int, now: Callable[[], float]) -> None:
         self.ttl, self.max_entries, self.now = ttl, max_entries, now
         self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._dropped: OrderedDict[K, int] = OrderedDict()  # key -> generation it was dropped
+        self._cleared = 0  # generation of the last clear()
+        self._floor = 0  # drops older than this are no longer remembered one by one
 
     def get(self, key: K) -> V | None:
         item = self._items.get(key)
@@ -86,20 +90,50 @@ class _Expiring(Generic[K, V]):
         self._items.move_to_end(key)
         return value
 
-    def put(self, key: K, value: V) -> None:
+    def put(self, key: K, value: V, since: int) -> None:
+        """Store `value`, read at generation `since`, unless `key` was dropped after that."""
+        if since < self._cleared or since < self._floor or self._dropped.get(key, -1) > since:
+            return
         self._items[key] = (self.now() + self.ttl, value)
         self._items.move_to_end(key)
         while len(self._items) > self.max_entries:
             self._items.popitem(last=False)
 
-    def pop(self, key: K) -> None:
+    def drop(self, key: K, generation: int) -> None:
         self._items.pop(key, None)
+        self._dropped[key] = generation
+        self._dropped.move_to_end(key)
+        while len(self._dropped) > self.max_entries:
+            _, oldest = self._dropped.popitem(last=False)
+            self._floor = max(self._floor, oldest)
 
-    def clear(self) -> None:
+    def clear(self, generation: int) -> None:
         self._items.clear()
+        self._dropped.clear()
+        self._cleared = generation
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class DerivedCache(Generic[K, V]):
+    """Query results that depend on whole tables: any write to one of them drops them all.
+    Values are shared between updates, so they must be immutable (tuples, frozen classes)."""
+
+    def __init__(
+        self, owner: "IdentityCache", tables: frozenset[str], ttl: float, max_entries: int
+    ) -> None:
+        self.owner = owner
+        self.tables = tables
+        self.entries: _Expiring[K, V] = _Expiring(ttl, max_entries, owner.now)
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        value = self.entries.get(key)
+        if value is None:
+            since = self.owner.generation
+            value = await load()
+            self.entries.put(key, value, since)
+        return value
 
 
 class IdentityCache:
@@ -115,6 +149,18 @@ class IdentityCache:
         # (community_id, member_id) -> active
         self.memberships: _Expiring[tuple[int, int], bool] = _Expiring(ttl, max_entries, now)
         self.generation = 0
+        self.now = now
+        self.ttl, self.max_entries = ttl, max_entries
+        self._derived: dict[str, DerivedCache[Any, Any]] = {}
+
+    def derived(self, name: str, *tables: str) -> DerivedCache[Any, Any]:
+        """The cache called `name` of query results over `tables` (made on first use), dropped
+        whenever one of those tables is written."""
+        cache = self._derived.get(name)
+        if cache is None:
+            cache = DerivedCache(self, frozenset(tables), self.ttl, self.max_entries)
+            self._derived[name] = cache
+        return cache
 
     def member(self, user_id: int) -> MemberRow | None:
         return self.members.get(user_id)
@@ -132,37 +178,42 @@ class IdentityCache:
         community: CommunityRow | None = None,
         membership_active: bool | None = None,
     ) -> None:
-        """Store what a read found, unless something was invalidated since it began."""
-        if generation != self.generation:
-            return
+        """Store what a read that began at `generation` found, except the entries that a
+        write has dropped since (others' writes to other rows do not matter)."""
         if member is not None:
-            self.members.put(member.user_id, member)
+            self.members.put(member.user_id, member, generation)
         if community is not None:
-            self.communities.put(community.chat_id, community)
+            self.communities.put(community.chat_id, community, generation)
             if member is not None and membership_active is not None:
-                self.memberships.put((community.id, member.id), membership_active)
+                key = (community.id, member.id)
+                self.memberships.put(key, membership_active, generation)
 
     def forget(self, changes: "_Changes") -> None:
         if not changes:
             return
         self.generation += 1
+        now = self.generation
         for table, everything in (
             (self.members, changes.all_members),
             (self.communities, changes.all_communities),
             (self.memberships, changes.all_memberships),
         ):
             if everything:
-                table.clear()
+                table.clear(now)
+        for derived in self._derived.values():
+            if _ANY_TABLE in changes.tables or derived.tables & changes.tables:
+                derived.entries.clear(now)
         for user_id in changes.user_ids:
-            self.members.pop(user_id)
+            self.members.drop(user_id, now)
         for key in changes.membership_keys:
-            self.memberships.pop(key)
+            self.memberships.drop(key, now)
 
     def clear(self) -> None:
         self.generation += 1
-        self.members.clear()
-        self.communities.clear()
-        self.memberships.clear()
+        for table in (self.members, self.communities, self.memberships):
+            table.clear(self.generation)
+        for derived in self._derived.values():
+            derived.entries.clear(self.generation)
 
     # ------------------------------------------------------------------ session event wiring
 
@@ -186,6 +237,9 @@ class IdentityCache:
             return
         changes = self._changes(session)
         for obj in changed:
+            table = getattr(obj, "__tablename__", None)
+            if table:
+                changes.tables.add(table)
             if isinstance(obj, Member):
                 changes.user_ids.add(obj.user_id)
             elif isinstance(obj, Community):
@@ -199,6 +253,11 @@ class IdentityCache:
             return
         mapper = state.bind_mapper
         entity = mapper.class_ if mapper is not None else None
+        table = getattr(entity, "__tablename__", None)
+        if table:
+            self._changes(state.session).tables.add(table)
+        else:  # a statement on a table we cannot name: assume it touched everything
+            self._changes(state.session).tables.add(_ANY_TABLE)
         if entity is Member:
             self._changes(state.session).all_members = True
         elif entity is Community:
@@ -213,21 +272,31 @@ class IdentityCache:
 
 
 _INFO_KEY = "peerbot_identity_cache_changes"
+_ANY_TABLE = "*"
 
 
 class _Changes:
     """What one session's transaction wrote, by the keys the cache uses."""
 
-    __slots__ = ("all_communities", "all_members", "all_memberships", "membership_keys", "user_ids")
+    __slots__ = (
+        "all_communities",
+        "all_members",
+        "all_memberships",
+        "membership_keys",
+        "tables",
+        "user_ids",
+    )
 
     def __init__(self) -> None:
+        self.tables: set[str] = set()
         self.user_ids: set[int] = set()
         self.membership_keys: set[tuple[int, int]] = set()
         self.all_members = self.all_communities = self.all_memberships = False
 
     def __bool__(self) -> bool:
         return bool(
-            self.user_ids
+            self.tables
+            or self.user_ids
             or self.membership_keys
             or self.all_members
             or self.all_communities

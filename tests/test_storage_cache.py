@@ -35,6 +35,19 @@ async def test_a_read_that_raced_a_write_is_not_cached(db: Database) -> None:
     assert db.cache.member(7) == row(7, "es")
 
 
+async def test_writes_to_other_members_do_not_stop_caching(db: Database) -> None:
+    """Under load someone is always being written; a read of Ana must still be cached."""
+    generation = db.cache.generation
+    async with db.session() as writer:
+        writer.add(
+            Member(user_id=9, first_name="Bo", created_at=NOW, updated_at=NOW, spoken_languages=[])
+        )
+        await writer.commit()
+    assert db.cache.generation != generation
+    db.cache.fill(generation, row(7))
+    assert db.cache.member(7) == row(7)
+
+
 async def test_rolled_back_write_still_drops_what_it_touched(db: Database) -> None:
     async with db.session() as session:
         session.add(

@@ -40,5 +40,5 @@ def build_services(
             **defaults,
             welcome_window=timedelta(seconds=settings.welcome_batch_seconds),
         ),
-        profiles=ProfilesService(session, clock),
+        profiles=ProfilesService(session, clock, cache),
     )

@@ -1,6 +1,8 @@
 """Profiles: expertise tags, languages spoken and a short bio, per member."""
 
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -8,11 +10,16 @@ from bot.clock import Clock
 from bot.config import SUPPORTED_LANGUAGES
 from bot.services.communities import CommunityView, community_view
 from bot.services.tags import MAX_TAGS, parse_tags
+from storage.cache import IdentityCache
 from storage.db import transaction
 from storage.models import Member
 from storage.repos.communities import CommunitiesRepo
 from storage.repos.members import MembersRepo
 from storage.repos.tags import TagsRepo
+
+T = TypeVar("T")
+_COMMUNITY_TABLES = ("communities", "memberships")
+_TAG_TABLES = ("tags", "tag_synonyms", "member_expertise")
 
 MAX_BIO = 500
 # Buttons offered in the tag step: enough to choose from, few enough to read on a phone.
@@ -101,9 +108,12 @@ class Entry:
 
 
 class ProfilesService:
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+    def __init__(
+        self, session: AsyncSession, clock: Clock, cache: IdentityCache | None = None
+    ) -> None:
         self.session = session
         self.clock = clock
+        self.cache = cache
         self.members = MembersRepo(session)
         self.communities = CommunitiesRepo(session)
         self.tags = TagsRepo(session)
@@ -111,11 +121,30 @@ class ProfilesService:
     async def communities_of(self, user_id: int) -> list[CommunityView]:
         async with transaction(self.session, write=False):
             member = await self.members.by_user_id(user_id)
-            if member is None:
-                return []
-            return [
-                community_view(c) for c in await self.communities.active_communities_of(member.id)
-            ]
+            return list(await self._communities(member.id)) if member else []
+
+    async def _cached(
+        self, name: str, tables: tuple[str, ...], key: Hashable, load: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`load()`, or what it returned last time until one of `tables` is written."""
+        if self.cache is None:
+            return await load()
+        result: T = await self.cache.derived(name, *tables).get(key, load)
+        return result
+
+    async def _communities(self, member_id: int) -> tuple[CommunityView, ...]:
+        async def load() -> tuple[CommunityView, ...]:
+            found = await self.communities.active_communities_of(member_id)
+            return tuple(community_view(c) for c in found)
+
+        return await self._cached("communities_of", _COMMUNITY_TABLES, member_id, load)
+
+    async def _declared(self, member_id: int, community_id: int) -> tuple[TagChoice, ...]:
+        async def load() -> tuple[TagChoice, ...]:
+            found = await self.tags.declared(member_id, community_id)
+            return tuple(TagChoice(t.id, t.label) for t in found)
+
+        return await self._cached("declared", _TAG_TABLES, (member_id, community_id), load)
 
     async def confirm_member(self, user_id: int, community_id: int) -> None:
         """Telegram confirmed the user is in this group (deep link from its welcome)."""
@@ -130,15 +159,14 @@ class ProfilesService:
             elif not membership.active:
                 membership.active, membership.left_at = True, None
 
-    async def entry(self, user_id: int, *, purpose: str, community_id: int | None = None) -> Entry:
+    async def entry(
+        self, member_id: int, *, purpose: str, community_id: int | None = None
+    ) -> Entry:
         """The member's communities and, once the community is known (their only one, or
         `community_id` picked from a button), the profile card ('p') or the topics step ('o',
         'e'). A `community_id` that is not one of theirs raises NotInCommunity."""
         async with transaction(self.session, write=False):
-            member = await self._member(user_id)
-            mine = [
-                community_view(c) for c in await self.communities.active_communities_of(member.id)
-            ]
+            mine = list(await self._communities(member_id))
             if community_id is None:
                 if len(mine) > 1:
                     return Entry(mine, None, None, None)
@@ -147,17 +175,19 @@ class ProfilesService:
                 raise NotInCommunity()
             community = next((c for c in mine if c.id == community_id), None)
             if purpose == "p":
+                member = await self.session.get(Member, member_id)
+                if member is None:
+                    raise LookupError(f"member #{member_id} not recorded")
                 return Entry(mine, community_id, await self._profile(member, community), None)
-            tags = await self._tag_step(member.id, community.id) if community else None
+            tags = await self._tag_step(member_id, community.id) if community else None
             return Entry(mine, community_id, None, tags)
 
-    async def tag_step(self, user_id: int, community_id: int) -> TagStep:
+    async def tag_step(self, member_id: int, community_id: int) -> TagStep:
         async with transaction(self.session, write=False):
-            member = await self._member(user_id)
-            return await self._tag_step(member.id, community_id)
+            return await self._tag_step(member_id, community_id)
 
     async def _tag_step(self, member_id: int, community_id: int) -> TagStep:
-        selected = [t.id for t in await self.tags.declared(member_id, community_id)]
+        selected = [t.id for t in await self._declared(member_id, community_id)]
         return TagStep(community_id, selected, await self._choices(community_id, selected))
 
     async def profile(self, user_id: int, community_id: int | None) -> Profile:
@@ -167,7 +197,7 @@ class ProfilesService:
             return await self._profile(member, community_view(community) if community else None)
 
     async def _profile(self, member: Member, community: CommunityView | None) -> Profile:
-        tags = await self.tags.declared(member.id, community.id) if community else []
+        tags = await self._declared(member.id, community.id) if community else ()
         return Profile(
             first_name=member.first_name,
             username=member.username,
@@ -184,10 +214,15 @@ class ProfilesService:
             return await self._choices(community_id, selected)
 
     async def _choices(self, community_id: int, selected: list[int]) -> list[TagChoice]:
-        shown = await self.tags.choices(community_id, CHOICES_SHOWN)
+        async def load() -> tuple[TagChoice, ...]:
+            found = await self.tags.choices(community_id, CHOICES_SHOWN)
+            return tuple(TagChoice(t.id, t.label) for t in found)
+
+        # Counting declared tags reads every member's expertise: cached until tags change.
+        shown = list(await self._cached("tag_choices", _TAG_TABLES, community_id, load))
         missing = [i for i in selected if i not in {t.id for t in shown}]
-        shown += await self.tags.by_ids(community_id, missing)
-        return [TagChoice(t.id, t.label) for t in shown]
+        shown += [TagChoice(t.id, t.label) for t in await self.tags.by_ids(community_id, missing)]
+        return shown
 
     async def check_tag(self, user_id: int, community_id: int, tag_id: int) -> None:
         """A toggle button names a tag: it must be this community's, and this member's community."""
