@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.config import SUPPORTED_LANGUAGES
 from storage.cache import CommunityRow, IdentityCache, MemberRow
 from storage.db import transaction
-from storage.models import Community, Member
+from storage.models import Community
 from storage.repos.communities import CommunitiesRepo
 from storage.repos.members import Identity, MembersRepo
 
@@ -78,24 +78,11 @@ class MembersService:
             if self._up_to_date(who, member, group, community, active, private=private):
                 assert member is not None
                 return self._actor(member, community)
-        async with transaction(self.session, write=False):
-            found = await self.members.by_user_id(who.user_id)
-            member = MemberRow.of(found) if found else None
-            found_community = await self.communities.by_chat_id(group.chat_id) if group else None
-            community = CommunityRow.of(found_community) if found_community else None
-            membership = (
-                await self.communities.membership(community.id, member.id)
-                if member and community
-                else None
-            )
-            active = membership.active if membership else None
+        # Not known here (first contact, or the cache entry expired): one transaction that reads
+        # the rows and writes only what changed.
+        member, community, active = await self._record_once(who, group, private=private)
         if cache is not None:
             cache.fill(generation, member, community, active)
-        if not self._up_to_date(who, member, group, community, active, private=private):
-            recorded, recorded_community = await self._record_once(who, group, private=private)
-            member = MemberRow.of(recorded)
-            community = CommunityRow.of(recorded_community) if recorded_community else None
-        assert member is not None
         return self._actor(member, community)
 
     @staticmethod
@@ -127,7 +114,7 @@ class MembersService:
 
     async def _record_once(
         self, who: Identity, group: GroupInfo | None, *, private: bool
-    ) -> tuple[Member, Community | None]:
+    ) -> tuple[MemberRow, CommunityRow | None, bool | None]:
         """Two first updates from the same new member can race (two instances, a webhook
         retry); the loser's insert hits the unique key, and its second try finds the row."""
         try:
@@ -137,12 +124,15 @@ class MembersService:
 
     async def _record(
         self, who: Identity, group: GroupInfo | None, *, private: bool
-    ) -> tuple[Member, Community | None]:
+    ) -> tuple[MemberRow, CommunityRow | None, bool | None]:
+        """The member, the group's community and whether the membership is active, after
+        recording what changed."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             member = await self.members.by_user_id(who.user_id)
+            new = member is None
             if member is None:
-                member = await self.members.create(who, now)
+                member = await self.members.create(who, now, dm_available=private)
             elif MembersRepo.differs(member, who):
                 MembersRepo.refresh(member, who, now)
             if private and not member.dm_available:
@@ -151,7 +141,9 @@ class MembersService:
             community = None
             if group is not None:
                 community = await self._ensure_community(group, now)
-                membership = await self.communities.membership(community.id, member.id)
+                membership = (
+                    None if new else await self.communities.membership(community.id, member.id)
+                )
                 if membership is None:
                     await self.communities.add_membership(
                         community.id, member.id, now, welcome_pending=False
@@ -159,7 +151,11 @@ class MembersService:
                 elif not membership.active:
                     membership.active, membership.left_at = True, None
             await self.session.flush()
-        return member, community
+            return (
+                MemberRow.of(member),
+                CommunityRow.of(community) if community else None,
+                True if community else None,
+            )
 
     async def _ensure_community(self, group: GroupInfo, now: datetime) -> Community:
         community = await self.communities.by_chat_id(group.chat_id)

@@ -30,7 +30,7 @@ class MembersRepo:
         rows = await self.session.scalars(select(Member).where(Member.user_id.in_(user_ids)))
         return {m.user_id: m for m in rows}
 
-    async def create(self, who: Identity, now: datetime) -> Member:
+    async def create(self, who: Identity, now: datetime, *, dm_available: bool = False) -> Member:
         member = Member(
             user_id=who.user_id,
             first_name=who.first_name,
@@ -38,7 +38,7 @@ class MembersRepo:
             username=who.username,
             telegram_language=who.language_code,
             spoken_languages=[],
-            dm_available=False,
+            dm_available=dm_available,
             routing_opt_out=False,
             created_at=now,
             updated_at=now,
