@@ -121,10 +121,18 @@ class DerivedCache(Generic[K, V]):
     Values are shared between updates, so they must be immutable (tuples, frozen classes)."""
 
     def __init__(
-        self, owner: "IdentityCache", tables: frozenset[str], ttl: float, max_entries: int
+        self,
+        owner: "IdentityCache",
+        tables: frozenset[str],
+        ttl: float,
+        max_entries: int,
+        *,
+        by_member: bool,
     ) -> None:
         self.owner = owner
         self.tables = tables
+        # Keyed by member id: a membership row written drops only its member's entry.
+        self.by_member = by_member
         self.entries: _Expiring[K, V] = _Expiring(ttl, max_entries, owner.now)
 
     async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
@@ -153,12 +161,15 @@ class IdentityCache:
         self.ttl, self.max_entries = ttl, max_entries
         self._derived: dict[str, DerivedCache[Any, Any]] = {}
 
-    def derived(self, name: str, *tables: str) -> DerivedCache[Any, Any]:
+    def derived(self, name: str, *tables: str, by_member: bool = False) -> DerivedCache[Any, Any]:
         """The cache called `name` of query results over `tables` (made on first use), dropped
-        whenever one of those tables is written."""
+        whenever one of those tables is written. With `by_member` its keys are member ids, and
+        a written membership drops only that member's entry."""
         cache = self._derived.get(name)
         if cache is None:
-            cache = DerivedCache(self, frozenset(tables), self.ttl, self.max_entries)
+            cache = DerivedCache(
+                self, frozenset(tables), self.ttl, self.max_entries, by_member=by_member
+            )
             self._derived[name] = cache
         return cache
 
@@ -201,7 +212,14 @@ class IdentityCache:
             if everything:
                 table.clear(now)
         for derived in self._derived.values():
-            if _ANY_TABLE in changes.tables or derived.tables & changes.tables:
+            written = changes.tables if _ANY_TABLE not in changes.tables else derived.tables
+            hit = derived.tables & written
+            if not hit:
+                continue
+            if derived.by_member and hit == {"memberships"} and not changes.all_memberships:
+                for _community_id, member_id in changes.membership_keys:
+                    derived.entries.drop(member_id, now)
+            else:
                 derived.entries.clear(now)
         for user_id in changes.user_ids:
             self.members.drop(user_id, now)

@@ -137,7 +137,11 @@ class ProfilesService:
             found = await self.communities.active_communities_of(member_id)
             return tuple(community_view(c) for c in found)
 
-        return await self._cached("communities_of", _COMMUNITY_TABLES, member_id, load)
+        if self.cache is None:
+            return await load()
+        cache = self.cache.derived("communities_of", *_COMMUNITY_TABLES, by_member=True)
+        result: tuple[CommunityView, ...] = await cache.get(member_id, load)
+        return result
 
     async def _declared(self, member_id: int, community_id: int) -> tuple[TagChoice, ...]:
         async def load() -> tuple[TagChoice, ...]:

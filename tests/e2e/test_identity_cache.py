@@ -16,6 +16,7 @@ from storage.cache import DEFAULT_TTL
 from storage.db import Database
 from storage.models import Member, Membership
 from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
+from tests.fakes.telegram_api import Chat
 
 
 @contextmanager
@@ -117,3 +118,16 @@ async def test_bot_api_answers_do_not_rebuild_their_model_after_garbage_collecti
     assert model() is not None
     await h.say(ALICE, "/help")
     assert model() is Response[Message]
+
+
+async def test_joining_another_group_shows_in_the_community_picker_at_once(h: Harness) -> None:
+    await h.add_bot_to_group()
+    await h.say(ALICE, "hola", GROUP)
+    await h.say(ALICE, "/profile")  # one community: her card, no picker
+    assert "Which community" not in h.last_text(ALICE.id)
+    other = Chat(-1002, "supergroup", title="Budget Officials")
+    await h.add_bot_to_group(group=other)
+    await h.say(ALICE, "/profile")  # still one community
+    await h.say(ALICE, "hi there", other)
+    await h.say(ALICE, "/profile")
+    assert "Which community" in h.last_text(ALICE.id)
