@@ -25,8 +25,8 @@ _RESPONSE_MODELS: dict[type[TelegramMethod[Any]], type[Response[Any]]] = {}
 class KeepResponseModels(BaseRequestMiddleware):
     """aiogram validates each Bot API answer with ``Response[<the method's return type>]``.
     pydantic caches such generic classes only weakly, so every full garbage collection drops
-    them and the next call builds the class again (~20 ms of CPU, most of a busy bot's time).
-    Holding one class per method type keeps them built."""
+    them and the next call builds the class again (~20 ms of CPU each time). Holding one class
+    per method type keeps them built."""
 
     async def __call__(
         self,
@@ -36,7 +36,7 @@ class KeepResponseModels(BaseRequestMiddleware):
     ) -> Response[Any]:
         kind = type(method)
         if kind not in _RESPONSE_MODELS:
-            _RESPONSE_MODELS[kind] = Response[method.__returning__]  # type: ignore[name-defined]
+            _RESPONSE_MODELS[kind] = Response[method.__returning__]
         return await make_request(bot, method)
 
 

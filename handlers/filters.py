@@ -2,9 +2,8 @@
 
 aiogram runs any filter that is not a coroutine (a bare ``F`` expression, a ``State``) through
 ``asyncio.to_thread``: one worker-thread round trip per check, and a message passes a dozen
-checks on its way through the routers. That was most of the CPU the bot spent on an update
-that touches nothing else. Use :func:`where` for ``F`` rules and ``StateFilter`` for states;
-``tests/e2e/test_filters.py`` keeps it that way.
+checks on its way through the routers. Use :func:`where` for ``F`` rules and ``StateFilter``
+for states; ``tests/e2e/test_hot_paths.py`` keeps it that way.
 """
 
 from typing import Any

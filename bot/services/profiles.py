@@ -124,12 +124,19 @@ class ProfilesService:
             return list(await self._communities(member.id)) if member else []
 
     async def _cached(
-        self, name: str, tables: tuple[str, ...], key: Hashable, load: Callable[[], Awaitable[T]]
+        self,
+        name: str,
+        tables: tuple[str, ...],
+        key: Hashable,
+        load: Callable[[], Awaitable[T]],
+        *,
+        by_member: bool = False,
     ) -> T:
         """`load()`, or what it returned last time until one of `tables` is written."""
         if self.cache is None:
             return await load()
-        result: T = await self.cache.derived(name, *tables).get(key, load)
+        cache = self.cache.derived(name, *tables, by_member=by_member)
+        result: T = await cache.get(key, load)
         return result
 
     async def _communities(self, member_id: int) -> tuple[CommunityView, ...]:
@@ -137,11 +144,9 @@ class ProfilesService:
             found = await self.communities.active_communities_of(member_id)
             return tuple(community_view(c) for c in found)
 
-        if self.cache is None:
-            return await load()
-        cache = self.cache.derived("communities_of", *_COMMUNITY_TABLES, by_member=True)
-        result: tuple[CommunityView, ...] = await cache.get(member_id, load)
-        return result
+        return await self._cached(
+            "communities_of", _COMMUNITY_TABLES, member_id, load, by_member=True
+        )
 
     async def _declared(self, member_id: int, community_id: int) -> tuple[TagChoice, ...]:
         async def load() -> tuple[TagChoice, ...]:

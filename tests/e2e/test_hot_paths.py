@@ -1,6 +1,7 @@
-"""Recording who wrote costs no database round trip once the bot knows them, and what the
-identity cache keeps never hides a change: local writes show at once, other instances' writes
-within the cache's time to live."""
+"""The hot paths stay fast without hiding anything: recording who wrote costs no database round
+trip once the bot knows them, yet the caches never hide a change (local writes show at once,
+other instances' writes within the cache's time to live); no update waits for a worker thread;
+Bot API answer models are built once."""
 
 import gc
 import weakref
