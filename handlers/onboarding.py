@@ -106,7 +106,7 @@ async def _send_tags(
 async def begin_languages(
     bot: Bot, state: FSMContext, profiles: ProfilesService, actor: Actor
 ) -> None:
-    profile = await profiles.profile(actor.user_id, None)
+    profile = await profiles.profile(actor.member_id, None)
     langs = profile.spoken_languages or [actor.locale]
     await state.set_state(Onboarding.languages)
     await state.update_data(langs=langs)
@@ -135,7 +135,7 @@ async def finish(bot: Bot, state: FSMContext, profiles: ProfilesService, actor: 
     data = await state.get_data()
     await state.clear()
     await profiles.finish_onboarding(actor.user_id)
-    profile = await profiles.profile(actor.user_id, data.get("community_id"))
+    profile = await profiles.profile(actor.member_id, data.get("community_id"))
     text = _("All set! This is your profile:") + "\n\n" + profile_card(profile)
     community_id = profile.community.id if profile.community else None
     await bot.send_message(actor.user_id, text, reply_markup=profile_keyboard(community_id))

@@ -10,6 +10,8 @@ Correctness rules:
   UPDATE/DELETE statements drop the whole table's entries). Nobody has to remember to do it.
 - A reader fills the cache only with rows that no write has dropped since it started reading
   (:attr:`IdentityCache.generation`), so a read that raced a write never stores the old row.
+  A writer may store the rows it has just committed itself (:meth:`IdentityCache.own_write`):
+  the drop its own commit made does not count against it, a later one does.
 - Writes made elsewhere (another instance, a script) show within ``ttl`` seconds.
 """
 
@@ -90,9 +92,13 @@ class _Expiring(Generic[K, V]):
         self._items.move_to_end(key)
         return value
 
-    def put(self, key: K, value: V, since: int) -> None:
-        """Store `value`, read at generation `since`, unless `key` was dropped after that."""
-        if since < self._cleared or since < self._floor or self._dropped.get(key, -1) > since:
+    def put(self, key: K, value: V, since: int, own: int | None = None) -> None:
+        """Store `value`, read at generation `since`, unless `key` was dropped after that by
+        anyone but the writer whose commit had generation `own` (the one storing it)."""
+        if since < self._cleared or since < self._floor:
+            return
+        dropped = self._dropped.get(key, -1)
+        if dropped > since and dropped != own:
             return
         self._items[key] = (self.now() + self.ttl, value)
         self._items.move_to_end(key)
@@ -131,7 +137,7 @@ class DerivedCache(Generic[K, V]):
     ) -> None:
         self.owner = owner
         self.tables = tables
-        # Keyed by member id: a membership row written drops only its member's entry.
+        # Keyed by member id: a member or membership row written drops only its member's entry.
         self.by_member = by_member
         self.entries: _Expiring[K, V] = _Expiring(ttl, max_entries, owner.now)
 
@@ -164,7 +170,7 @@ class IdentityCache:
     def derived(self, name: str, *tables: str, by_member: bool = False) -> DerivedCache[Any, Any]:
         """The cache called `name` of query results over `tables` (made on first use), dropped
         whenever one of those tables is written. With `by_member` its keys are member ids, and
-        a written membership drops only that member's entry."""
+        a written member or membership row drops only that member's entry."""
         cache = self._derived.get(name)
         if cache is None:
             cache = DerivedCache(
@@ -188,20 +194,31 @@ class IdentityCache:
         member: MemberRow | None,
         community: CommunityRow | None = None,
         membership_active: bool | None = None,
+        *,
+        own: int | None = None,
     ) -> None:
         """Store what a read that began at `generation` found, except the entries that a
-        write has dropped since (others' writes to other rows do not matter)."""
+        write has dropped since (others' writes to other rows do not matter). `own`: the
+        generation of the reader's own commit (:meth:`own_write`), when it wrote these rows
+        itself in the transaction that read them."""
         if member is not None:
-            self.members.put(member.user_id, member, generation)
+            self.members.put(member.user_id, member, generation, own)
         if community is not None:
-            self.communities.put(community.chat_id, community, generation)
+            self.communities.put(community.chat_id, community, generation, own)
             if member is not None and membership_active is not None:
                 key = (community.id, member.id)
-                self.memberships.put(key, membership_active, generation)
+                self.memberships.put(key, membership_active, generation, own)
 
-    def forget(self, changes: "_Changes") -> None:
+    @staticmethod
+    def own_write(session: Session | Any) -> int | None:
+        """The generation of `session`'s last committed write, once (None if it wrote nothing
+        since the last call). Read it right after the commit, before anything else can run."""
+        return session.info.pop(_WRITTEN_KEY, None)  # type: ignore[no-any-return]
+
+    def forget(self, changes: "_Changes") -> int:
+        """Drop what `changes` wrote; returns the generation of that drop."""
         if not changes:
-            return
+            return self.generation
         self.generation += 1
         now = self.generation
         for table, everything in (
@@ -216,8 +233,8 @@ class IdentityCache:
             hit = derived.tables & written
             if not hit:
                 continue
-            if derived.by_member and hit == {"memberships"} and not changes.all_memberships:
-                for _community_id, member_id in changes.membership_keys:
+            if derived.by_member and self._per_member(hit, changes):
+                for member_id in _member_ids(hit, changes):
                     derived.entries.drop(member_id, now)
             else:
                 derived.entries.clear(now)
@@ -225,6 +242,15 @@ class IdentityCache:
             self.members.drop(user_id, now)
         for key in changes.membership_keys:
             self.memberships.drop(key, now)
+        return now
+
+    @staticmethod
+    def _per_member(hit: frozenset[str], changes: "_Changes") -> bool:
+        """Whether the rows `changes` wrote in `hit` are all known by member."""
+        return hit <= _MEMBER_TABLES and not (
+            ("members" in hit and changes.all_members)
+            or ("memberships" in hit and changes.all_memberships)
+        )
 
     def clear(self) -> None:
         self.generation += 1
@@ -239,8 +265,8 @@ class IdentityCache:
         """Drop what sessions of `session_class` write, when their transactions end."""
         event.listen(session_class, "after_flush", self._after_flush)
         event.listen(session_class, "do_orm_execute", self._on_execute)
-        event.listen(session_class, "after_commit", self._after_end)
-        event.listen(session_class, "after_rollback", self._after_end)
+        event.listen(session_class, "after_commit", self._after_commit)
+        event.listen(session_class, "after_rollback", self._after_rollback)
 
     @staticmethod
     def _changes(session: Session) -> "_Changes":
@@ -260,6 +286,7 @@ class IdentityCache:
                 changes.tables.add(table)
             if isinstance(obj, Member):
                 changes.user_ids.add(obj.user_id)
+                changes.member_ids.add(obj.id)
             elif isinstance(obj, Community):
                 # chat_id itself can change (a group upgraded to a supergroup).
                 changes.all_communities = True
@@ -283,13 +310,30 @@ class IdentityCache:
         elif entity is Membership:
             self._changes(state.session).all_memberships = True
 
-    def _after_end(self, session: Session) -> None:
+    def _after_commit(self, session: Session) -> None:
+        changes = session.info.pop(_INFO_KEY, None)
+        if changes:
+            session.info[_WRITTEN_KEY] = self.forget(changes)
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(_WRITTEN_KEY, None)
         changes = session.info.pop(_INFO_KEY, None)
         if changes is not None:
             self.forget(changes)
 
 
+_MEMBER_TABLES = frozenset({"members", "memberships"})
+
+
+def _member_ids(hit: frozenset[str], changes: "_Changes") -> set[int]:
+    ids = set(changes.member_ids) if "members" in hit else set()
+    if "memberships" in hit:
+        ids.update(member_id for _community_id, member_id in changes.membership_keys)
+    return ids
+
+
 _INFO_KEY = "peerbot_identity_cache_changes"
+_WRITTEN_KEY = "peerbot_identity_cache_written_at"
 _ANY_TABLE = "*"
 
 
@@ -300,6 +344,7 @@ class _Changes:
         "all_communities",
         "all_members",
         "all_memberships",
+        "member_ids",
         "membership_keys",
         "tables",
         "user_ids",
@@ -308,6 +353,7 @@ class _Changes:
     def __init__(self) -> None:
         self.tables: set[str] = set()
         self.user_ids: set[int] = set()
+        self.member_ids: set[int] = set()
         self.membership_keys: set[tuple[int, int]] = set()
         self.all_members = self.all_communities = self.all_memberships = False
 
@@ -315,6 +361,7 @@ class _Changes:
         return bool(
             self.tables
             or self.user_ids
+            or self.member_ids
             or self.membership_keys
             or self.all_members
             or self.all_communities

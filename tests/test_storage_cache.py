@@ -48,6 +48,34 @@ async def test_writes_to_other_members_do_not_stop_caching(db: Database) -> None
     assert db.cache.member(7) == row(7)
 
 
+async def test_a_writer_may_cache_what_it_wrote_but_not_what_others_wrote_after(
+    db: Database,
+) -> None:
+    generation = db.cache.generation
+    async with db.session() as writer:
+        writer.add(
+            Member(user_id=5, first_name="Ana", created_at=NOW, updated_at=NOW, spoken_languages=[])
+        )
+        await writer.commit()
+        own = db.cache.own_write(writer)
+    assert own is not None
+    db.cache.fill(generation, row(5), own=own)  # its own commit dropped the row: still stored
+    assert db.cache.member(5) == row(5)
+
+    generation = db.cache.generation
+    async with db.session() as writer, db.session() as other:
+        member = await writer.scalar(select(Member).where(Member.user_id == 5))
+        member.language = "es"
+        await writer.commit()
+        own = db.cache.own_write(writer)
+        changed = await other.scalar(select(Member).where(Member.user_id == 5))
+        changed.language = "ru"  # someone else's change lands after the writer's commit
+        await other.commit()
+    db.cache.fill(generation, row(5, "es"), own=own)
+    assert db.cache.member(5) is None
+    assert db.cache.own_write(other) is not None and db.cache.own_write(other) is None
+
+
 async def test_rolled_back_write_still_drops_what_it_touched(db: Database) -> None:
     async with db.session() as session:
         session.add(

@@ -85,6 +85,17 @@ class Profile:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberCard:
+    """The member's own profile fields, as cached between updates."""
+
+    first_name: str
+    username: str | None
+    spoken_languages: tuple[str, ...]
+    bio: str | None
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class TagStep:
     """The topics step: what the member has declared and the buttons to offer."""
 
@@ -148,6 +159,21 @@ class ProfilesService:
             "communities_of", _COMMUNITY_TABLES, member_id, load, by_member=True
         )
 
+    async def _card(self, member_id: int) -> MemberCard:
+        async def load() -> MemberCard:
+            member = await self.session.get(Member, member_id)
+            if member is None:
+                raise LookupError(f"member #{member_id} not recorded")
+            return MemberCard(
+                member.first_name,
+                member.username,
+                tuple(member.spoken_languages),
+                member.bio,
+                member.language,
+            )
+
+        return await self._cached("member_card", ("members",), member_id, load, by_member=True)
+
     async def _declared(self, member_id: int, community_id: int) -> tuple[TagChoice, ...]:
         async def load() -> tuple[TagChoice, ...]:
             found = await self.tags.declared(member_id, community_id)
@@ -184,10 +210,7 @@ class ProfilesService:
                 raise NotInCommunity()
             community = next((c for c in mine if c.id == community_id), None)
             if purpose == "p":
-                member = await self.session.get(Member, member_id)
-                if member is None:
-                    raise LookupError(f"member #{member_id} not recorded")
-                return Entry(mine, community_id, await self._profile(member, community), None)
+                return Entry(mine, community_id, await self._profile(member_id, community), None)
             tags = await self._tag_step(member_id, community.id) if community else None
             return Entry(mine, community_id, None, tags)
 
@@ -199,22 +222,28 @@ class ProfilesService:
         selected = [t.id for t in await self._declared(member_id, community_id)]
         return TagStep(community_id, selected, await self._choices(community_id, selected))
 
-    async def profile(self, user_id: int, community_id: int | None) -> Profile:
+    async def profile(self, member_id: int, community_id: int | None) -> Profile:
         async with transaction(self.session, write=False):
-            member = await self._member(user_id)
-            community = await self.communities.by_id(community_id) if community_id else None
-            return await self._profile(member, community_view(community) if community else None)
+            community = None
+            if community_id is not None:
+                mine = {c.id: c for c in await self._communities(member_id)}
+                community = mine.get(community_id)
+                if community is None:  # left since: still show which community it was
+                    found = await self.communities.by_id(community_id)
+                    community = community_view(found) if found else None
+            return await self._profile(member_id, community)
 
-    async def _profile(self, member: Member, community: CommunityView | None) -> Profile:
-        tags = await self._declared(member.id, community.id) if community else ()
+    async def _profile(self, member_id: int, community: CommunityView | None) -> Profile:
+        card = await self._card(member_id)
+        tags = await self._declared(member_id, community.id) if community else ()
         return Profile(
-            first_name=member.first_name,
-            username=member.username,
-            spoken_languages=list(member.spoken_languages),
-            bio=member.bio,
+            first_name=card.first_name,
+            username=card.username,
+            spoken_languages=list(card.spoken_languages),
+            bio=card.bio,
             tags=[t.label for t in tags],
             community=community,
-            ui_language=member.language,
+            ui_language=card.language,
         )
 
     async def tag_choices(self, community_id: int, selected: list[int]) -> list[TagChoice]:

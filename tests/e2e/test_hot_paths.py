@@ -38,7 +38,6 @@ async def test_known_members_messages_need_no_database(h: Harness) -> None:
     await h.add_bot_to_group()
     await h.say(ALICE, "Hello, planners!", GROUP)
     await h.say(ALICE, "/help")  # her first private message records that she can be DMed
-    await h.say(ALICE, "Thanks!", GROUP)  # the first update after a change reads it once
     with statements(h.db) as sql:
         await h.say(ALICE, "Anyone tried participatory budgeting?", GROUP)
         await h.say(ALICE, "/help")
@@ -132,3 +131,17 @@ async def test_joining_another_group_shows_in_the_community_picker_at_once(h: Ha
     await h.say(ALICE, "hi there", other)
     await h.say(ALICE, "/profile")
     assert "Which community" in h.last_text(ALICE.id)
+
+
+async def test_profile_card_is_read_once_and_shows_own_edits_at_once(h: Harness) -> None:
+    await h.add_bot_to_group()
+    await h.say(ALICE, "hola", GROUP)
+    await h.say(ALICE, "/profile")
+    await h.say(BOB, "hi all", GROUP)  # others joining write members rows: not Alice's
+    with statements(h.db) as sql:
+        await h.say(ALICE, "/profile")
+    assert sql == []
+    await h.press(ALICE, "Edit bio")
+    await h.say(ALICE, "Transport planner in Quito")
+    await h.say(ALICE, "/profile")
+    assert "Transport planner in Quito" in h.last_text(ALICE.id)

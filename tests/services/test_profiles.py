@@ -43,7 +43,7 @@ async def test_more_than_twenty_tags_change_nothing(services, alice) -> None:
     too_many = {f"t{i}": f"T{i}" for i in range(21)}
     with pytest.raises(TooManyTags):
         await services().profiles.save_tags(1, alice.community_id, [], too_many)
-    profile = await services().profiles.profile(1, alice.community_id)
+    profile = await services().profiles.profile(alice.member_id, alice.community_id)
     assert profile.tags == ["GIS"]
 
 
@@ -60,14 +60,14 @@ async def test_bio_bounds_and_unicode(services, alice) -> None:
     assert await s.profiles.save_bio(1, f"  {bio}  ") == bio
     with pytest.raises(BioTooLong):
         await services().profiles.save_bio(1, "x" * 501)
-    assert (await services().profiles.profile(1, None)).bio == bio
+    assert (await services().profiles.profile(alice.member_id, None)).bio == bio
 
 
 async def test_tags_only_in_own_community(services, alice) -> None:
     other = await services().communities.bot_added(-100999, "Other", is_forum=False, language=None)
     with pytest.raises(NotInCommunity):
         await services().profiles.save_tags(1, other.id, [], {"gis": "GIS"})
-    assert (await services().profiles.profile(1, other.id)).tags == []
+    assert (await services().profiles.profile(alice.member_id, other.id)).tags == []
 
 
 async def test_languages_are_kept_in_a_stable_order(services, alice) -> None:
