@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.factory import build_services
 from bot.services.members import GroupInfo, Identity
-from storage.db import Database
+from storage.db import Database, commit_if_needed
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 GROUP_TYPES = frozenset({"group", "supergroup"})
@@ -75,7 +75,7 @@ class DbSessionMiddleware(BaseMiddleware):
             except BaseException:
                 await session.rollback()
                 raise
-            await session.commit()
+            await commit_if_needed(session)
             return result
 
 

@@ -88,4 +88,11 @@ async def transaction(session: AsyncSession, *, write: bool) -> AsyncIterator[As
     except BaseException:
         await session.rollback()
         raise
-    await session.commit()
+    await commit_if_needed(session)
+
+
+async def commit_if_needed(session: AsyncSession) -> None:
+    """Commit what the session holds; a session that never touched the database (everything
+    came from the caches) has nothing to commit, and skipping it saves most of its cost."""
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        await session.commit()
