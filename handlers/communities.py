@@ -13,7 +13,7 @@ from bot.middlewares import identity_of
 from bot.services.communities import CommunitiesService
 from bot.services.members import MembersService
 from bot.welcome import welcome_now
-from handlers.filters import groups, private, where
+from handlers.filters import groups, private, service_messages, where
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ def setup() -> Router:
     router.my_chat_member.register(on_private_status, private)
     router.chat_member.register(on_member_joined, groups, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     router.chat_member.register(on_member_left, groups, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+    router.message.filter(service_messages)  # ordinary messages pass this router in one check
     router.message.register(on_new_chat_members, groups, where(F.new_chat_members))
     router.message.register(on_left_chat_member, groups, where(F.left_chat_member))
     router.message.register(on_migrated, where(F.migrate_to_chat_id))

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram import F
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 from magic_filter import MagicFilter
 
 from bot.middlewares import GROUP_TYPES
@@ -32,3 +32,16 @@ class where(Filter):
 private = where(F.chat.type == "private")
 groups = where(F.chat.type.in_(GROUP_TYPES))
 private_buttons = where(F.message.chat.type == "private")
+
+
+class _CommandLike(Filter):
+    """Text or caption that starts like a command: one check that spares a plain message all
+    the Command filters of a router."""
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text or message.caption
+        return text is not None and text.startswith("/")
+
+
+commands_only = _CommandLike()
+service_messages = where(F.new_chat_members | F.left_chat_member | F.migrate_to_chat_id)
