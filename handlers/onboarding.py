@@ -68,14 +68,25 @@ def profile_error_text(error: ProfileError) -> str:
     return _("That button has expired. Send /profile to start again.")
 
 
+def with_lead(lead: str | None, text: str) -> str:
+    """`text` after an opening paragraph (a greeting), so a dialog starts with one message."""
+    return f"{lead}\n\n{text}" if lead else text
+
+
 async def begin_tags(
-    bot: Bot, state: FSMContext, actor: Actor, step: TagStep, *, single: bool
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    step: TagStep,
+    *,
+    single: bool,
+    lead: str | None = None,
 ) -> None:
     await state.set_state(Onboarding.tags)
     await state.update_data(
         community_id=step.community_id, selected=step.selected, free={}, single=single
     )
-    await _send_tags(bot, state, actor.user_id, step.choices, step.selected, {})
+    await _send_tags(bot, state, actor.user_id, step.choices, step.selected, {}, lead=lead)
 
 
 async def _show_tags(bot: Bot, state: FSMContext, profiles: ProfilesService, chat_id: int) -> None:
@@ -91,10 +102,15 @@ async def _send_tags(
     choices: list[TagChoice],
     selected: list[int],
     free: dict[str, str],
+    *,
+    lead: str | None = None,
 ) -> None:
-    text = _(
-        "Which topics do you know well? Tap to select (up to 20), or type your own, "
-        "separated by commas. Tap Done when finished."
+    text = with_lead(
+        lead,
+        _(
+            "Which topics do you know well? Tap to select (up to 20), or type your own, "
+            "separated by commas. Tap Done when finished."
+        ),
     )
     if free:
         own = ", ".join(escape(label, quote=False) for label in free.values())
@@ -104,7 +120,7 @@ async def _send_tags(
 
 
 async def begin_languages(
-    bot: Bot, state: FSMContext, profiles: ProfilesService, actor: Actor
+    bot: Bot, state: FSMContext, profiles: ProfilesService, actor: Actor, *, lead: str | None = None
 ) -> None:
     profile = await profiles.profile(actor.member_id, None)
     langs = profile.spoken_languages or [actor.locale]
@@ -112,7 +128,7 @@ async def begin_languages(
     await state.update_data(langs=langs)
     sent = await bot.send_message(
         actor.user_id,
-        _("Which languages do you speak?"),
+        with_lead(lead, _("Which languages do you speak?")),
         reply_markup=languages_keyboard(set(langs)),
     )
     await state.update_data(kb=sent.message_id)

@@ -1,6 +1,7 @@
 """/start (with deep links), /profile, /expertise and the profile card's buttons."""
 
 import logging
+from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -23,7 +24,7 @@ from handlers.keyboards.profile import (
     profile_keyboard,
     ui_language_keyboard,
 )
-from handlers.onboarding import begin_bio, begin_languages, begin_tags, stale
+from handlers.onboarding import begin_bio, begin_languages, begin_tags, stale, with_lead
 from handlers.render import profile_card
 
 log = logging.getLogger(__name__)
@@ -58,31 +59,28 @@ async def cmd_start_profile(
             _(
                 "I could not confirm that you are a member of {title}. Join the group first, "
                 "then tap its button again."
-            ).format(title=community.title)
+            ).format(title=escape(community.title, quote=False))
         )
         return
     await profiles.confirm_member(actor.user_id, community.id)
     await state.clear()
-    await message.answer(
-        _("Hi {name}! Let's set up your profile for {title}.").format(
-            name=message.from_user.first_name, title=community.title
-        )
+    lead = _("Hi {name}! Let's set up your profile for {title}.").format(
+        name=escape(message.from_user.first_name, quote=False),
+        title=escape(community.title, quote=False),
     )
     step = await profiles.tag_step(actor.member_id, community.id)
-    await begin_tags(bot, state, actor, step, single=False)
+    await begin_tags(bot, state, actor, step, single=False, lead=lead)
 
 
 async def cmd_start(
     message: Message, bot: Bot, state: FSMContext, actor: Actor, profiles: ProfilesService
 ) -> None:
     await state.clear()
-    await message.answer(
-        _(
-            "Hi {name}! I connect members of peer-learning groups: questions asked in the "
-            "group reach the people who know the topic. Let's set up your profile."
-        ).format(name=message.from_user.first_name)
-    )
-    await _start_for(bot, message, state, actor, profiles, purpose="o")
+    lead = _(
+        "Hi {name}! I connect members of peer-learning groups: questions asked in the "
+        "group reach the people who know the topic. Let's set up your profile."
+    ).format(name=escape(message.from_user.first_name, quote=False))
+    await _start_for(bot, message, state, actor, profiles, purpose="o", lead=lead)
 
 
 async def cmd_profile(
@@ -107,15 +105,17 @@ async def _start_for(
     profiles: ProfilesService,
     *,
     purpose: str,
+    lead: str | None = None,
 ) -> None:
     """Onboarding ('o'), profile card ('p') or topics ('e'), in the member's community; with
-    several communities the member picks one first."""
+    several communities the member picks one first. `lead` opens the first message."""
     entry = await profiles.entry(actor.member_id, purpose=purpose)
     if entry.must_pick:
         keyboard = communities_keyboard(entry.communities, purpose)
-        await message.answer(_("Which community is this for?"), reply_markup=keyboard)
+        text = with_lead(lead, _("Which community is this for?"))
+        await message.answer(text, reply_markup=keyboard)
         return
-    await _go(bot, state, actor, profiles, entry, purpose)
+    await _go(bot, state, actor, profiles, entry, purpose, lead=lead)
 
 
 async def _go(
@@ -125,25 +125,29 @@ async def _go(
     profiles: ProfilesService,
     entry: Entry,
     purpose: str,
+    *,
+    lead: str | None = None,
 ) -> None:
     if entry.profile is not None:
         await bot.send_message(
             actor.user_id,
-            profile_card(entry.profile),
+            with_lead(lead, profile_card(entry.profile)),
             reply_markup=profile_keyboard(entry.community_id),
         )
     elif entry.tags is not None:
-        await begin_tags(bot, state, actor, entry.tags, single=purpose == "e")
+        await begin_tags(bot, state, actor, entry.tags, single=purpose == "e", lead=lead)
     else:
-        await bot.send_message(
-            actor.user_id,
+        text = with_lead(
+            lead,
             _(
                 "I don't know your group yet. Topics belong to a group: add me to your group, or "
                 "tap the button in my welcome message there."
             ),
         )
-        if purpose == "o":
-            await begin_languages(bot, state, profiles, actor)
+        if purpose == "o":  # languages and bio do not need a group
+            await begin_languages(bot, state, profiles, actor, lead=text)
+        else:
+            await bot.send_message(actor.user_id, text)
 
 
 async def cb_pick_community(

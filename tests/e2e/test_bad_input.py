@@ -99,6 +99,8 @@ async def test_emoji_and_rtl_names_are_safe(h: Harness) -> None:
     assert "محمد 🌟 <b>&" in h.last_text(GROUP.id)
     await h.say(newcomer, "/profile")
     assert "محمد 🌟 <b>&" in h.last_text(newcomer.id)
+    await h.say(newcomer, "/start")
+    assert "Hi محمد 🌟 <b>&!" in h.last_text(newcomer.id)
 
 
 async def test_unexpected_error_is_logged_once_and_apologised_for(h: Harness, caplog) -> None:

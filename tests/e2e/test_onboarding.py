@@ -81,7 +81,9 @@ async def test_deep_link_for_a_group_you_are_not_in_changes_nothing(h: Harness) 
 
 async def test_plain_start_with_no_group_sets_languages_and_bio(h: Harness) -> None:
     await h.say(ALICE, "/start")
-    assert "don't know your group" in h.replies(ALICE.id)[-2]
+    [opening] = h.replies(ALICE.id)  # one message: greeting, why no topics, languages
+    assert opening.startswith("Hi Alice!")
+    assert "don't know your group" in opening and "Which languages" in opening
     await h.press(ALICE, "Done ✔")
     await h.press(ALICE, "Skip")
     assert h.last_text(ALICE.id).startswith("All set!")

@@ -49,8 +49,8 @@ async def test_peerbot_run_onboarding_and_sigterm(tmp_path: Path) -> None:
 
             fake.enqueue(fake.text_update(ALICE, "hello", GROUP))
             fake.enqueue(fake.text_update(ALICE, "/start profile_1"))
-            await _reply_to(fake, ALICE.id)  # greeting
-            tags = await _reply_to(fake, ALICE.id)
+            tags = await _reply_to(fake, ALICE.id)  # greeting and the topics step, one message
+            assert tags["text"].startswith("Hi Alice!")
             fake.enqueue(fake.text_update(ALICE, "GIS, Presupuesto"))
             tags = await _reply_to(fake, ALICE.id)
             await _press(fake, tags, "Done ✔")
