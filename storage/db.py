@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.cache import IdentityCache, watched_session_class
-from storage.sqlite import one_hop_creator
+from storage.sqlite import OneHopConnection, one_hop_creator
 
 _BEGIN_OPTION = "peerbot_sqlite_begin"
 
@@ -68,8 +68,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Writers take the lock up front (BEGIN IMMEDIATE), so a reader-turned-writer can never
         # fail with SQLITE_BUSY_SNAPSHOT under concurrency; plain readers stay concurrent.
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        # Straight to the driver: one round trip, none of a full statement execution's cost.
-        conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
+        driver = conn.connection.dbapi_connection
+        inner = getattr(driver, "_connection", None)
+        if isinstance(inner, OneHopConnection):  # sent with the first statement: no round trip
+            inner.begin_later(f"BEGIN {mode}")
+        else:  # straight to the driver: none of a full statement execution's cost
+            driver.execute(f"BEGIN {mode}")
 
 
 @asynccontextmanager

@@ -4,8 +4,9 @@ aiosqlite runs each call on its connection's own thread and hands the result bac
 loop: a round trip of ~75 µs of CPU. SQLAlchemy's aiosqlite adapter makes four of them per
 statement (open a cursor, execute, fetch, close) and one more to reset every connection it
 returns to the pool, so a two-query read cost 13 round trips, more CPU than the rest of the
-update together. Here the whole statement (execute, fetch, close) runs in one round trip, and
-COMMIT or ROLLBACK is skipped when SQLite says no transaction is open.
+update together. Here the whole statement (execute, fetch, close) runs in one round trip, a
+BEGIN rides along with the transaction's first statement, and COMMIT or ROLLBACK is skipped
+when SQLite says no transaction is open.
 
 Plugged in through ``create_async_engine(async_creator=...)``; SQLAlchemy's own aiosqlite
 dialect stays in charge of everything else (it reaches the wrapped aiosqlite connection for
@@ -108,17 +109,26 @@ class OneHopConnection:
         self._inner = inner
         # Unknown until a statement has run: assume a transaction may be open.
         self._in_transaction = True
+        self._begin: str | None = None  # a BEGIN not sent yet (see begin_later)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
+    def begin_later(self, statement: str) -> None:
+        """Send `statement` (a BEGIN) with the next statement, in the same round trip; a
+        transaction that runs no statement then costs none."""
+        self._begin = statement
+
     async def _run(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
-        """`work(raw_connection)` on the connection's thread; records whether a transaction
-        is open afterwards (read on that thread, so it is exact)."""
+        """`work(raw_connection)` on the connection's thread, after any pending BEGIN; records
+        whether a transaction is open afterwards (read on that thread, so it is exact)."""
+        begin, self._begin = self._begin, None
 
         def call() -> Any:
             raw = self._inner._conn
             try:
+                if begin is not None:
+                    raw.execute(begin)
                 return work(raw)
             finally:
                 self._in_transaction = _in_transaction(raw)
@@ -129,10 +139,12 @@ class OneHopConnection:
         return _CursorContext(OneHopCursor(self))
 
     async def commit(self) -> None:
+        self._begin = None  # begun and ended without a statement: nothing to commit
         if self._in_transaction:
             await self._run(lambda raw: raw.commit())
 
     async def rollback(self) -> None:
+        self._begin = None
         if self._in_transaction:
             await self._run(lambda raw: raw.rollback())
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services.profiles import BadTags, BioTooLong, NotInCommunity, ProfilesService, TooManyTags
-from storage.models import Member, Membership
+from storage.models import Member, Membership, Tag
 from tests.services.conftest import GROUP, identity
 
 
@@ -45,6 +45,8 @@ async def test_more_than_twenty_tags_change_nothing(services, alice) -> None:
         await services().profiles.save_tags(1, alice.community_id, [], too_many)
     profile = await services().profiles.profile(alice.member_id, alice.community_id)
     assert profile.tags == ["GIS"]
+    s = services()
+    assert await s.profiles.session.scalar(select(func.count()).select_from(Tag)) == 1
 
 
 def test_bad_tags_are_reported() -> None:
