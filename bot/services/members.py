@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.config import SUPPORTED_LANGUAGES
 from storage.cache import CommunityRow, IdentityCache, MemberRow
 from storage.db import transaction
-from storage.models import Community
+from storage.models import Community, Membership
 from storage.repos.communities import CommunitiesRepo
 from storage.repos.members import Identity, MembersRepo
 
@@ -131,8 +131,14 @@ class MembersService:
         recording what changed."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
-            member = await self.members.by_user_id(who.user_id)
-            new = member is None
+            community: Community | None = None
+            membership: Membership | None = None
+            if group is None:
+                member = await self.members.by_user_id(who.user_id)
+            else:
+                member, community, membership = await self.members.with_community(
+                    who.user_id, group.chat_id
+                )
             if member is None:
                 member = await self.members.create(who, now, dm_available=private)
             elif MembersRepo.differs(member, who):
@@ -140,12 +146,9 @@ class MembersService:
             if private and not member.dm_available:
                 member.dm_available = True
                 member.updated_at = now
-            community = None
             if group is not None:
-                community = await self._ensure_community(group, now)
-                membership = (
-                    None if new else await self.communities.membership(community.id, member.id)
-                )
+                if community is None:
+                    community = await self._create_community(group, now)
                 if membership is None:
                     await self.communities.add_membership(
                         community.id, member.id, now, welcome_pending=False
@@ -159,19 +162,16 @@ class MembersService:
                 True if community else None,
             )
 
-    async def _ensure_community(self, group: GroupInfo, now: datetime) -> Community:
-        community = await self.communities.by_chat_id(group.chat_id)
-        if community is None:
-            # A group we never saw being joined (e.g. the bot was added before this database).
-            community = await self.communities.create(
-                group.chat_id,
-                group.title,
-                language=self.default_language,
-                timezone=self.default_timezone,
-                is_forum=group.is_forum,
-                now=now,
-            )
-        return community
+    async def _create_community(self, group: GroupInfo, now: datetime) -> Community:
+        # A group we never saw being joined (e.g. the bot was added before this database).
+        return await self.communities.create(
+            group.chat_id,
+            group.title,
+            language=self.default_language,
+            timezone=self.default_timezone,
+            is_forum=group.is_forum,
+            now=now,
+        )
 
     async def set_dm_available(self, user_id: int, available: bool) -> None:
         """A 403 (blocked, never started) or a private /start changes whether we can DM them."""

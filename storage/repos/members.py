@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cache import MemberRow
-from storage.models import Member
+from storage.models import Community, Member, Membership
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,28 @@ class MembersRepo:
 
     async def by_user_id(self, user_id: int) -> Member | None:
         return await self.session.scalar(select(Member).where(Member.user_id == user_id))
+
+    async def with_community(
+        self, user_id: int, chat_id: int
+    ) -> tuple[Member | None, Community | None, Membership | None]:
+        """The member, the group's community and their membership, each None if missing, in
+        one query (a one-row anchor keeps a row even when all three are missing)."""
+        anchor = select(literal(1).label("one")).subquery()
+        row = (
+            await self.session.execute(
+                select(Member, Community, Membership)
+                .select_from(anchor)
+                .outerjoin(Member, Member.user_id == user_id)
+                .outerjoin(Community, Community.chat_id == chat_id)
+                .outerjoin(
+                    Membership,
+                    and_(
+                        Membership.member_id == Member.id, Membership.community_id == Community.id
+                    ),
+                )
+            )
+        ).one()
+        return row[0], row[1], row[2]
 
     async def by_user_ids(self, user_ids: list[int]) -> dict[int, Member]:
         rows = await self.session.scalars(select(Member).where(Member.user_id.in_(user_ids)))
