@@ -53,7 +53,7 @@ class DbSessionMiddleware(BaseMiddleware):
         self.settings = settings
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.db.session() as session:
+        async with self.db.light_session() as session:
             services = build_services(session, self.clock, self.settings, self.db.cache)
             data.update(services.as_data())
             members = services.members

@@ -45,6 +45,18 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessionmaker()
 
+    @asynccontextmanager
+    async def light_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for work that often never reaches the database (an update answered from
+        the caches). Only a session still in a transaction holds a connection, so only such a
+        session is closed; closing an unused one would cost more than the rest of the update."""
+        session = self.sessionmaker()
+        try:
+            yield session
+        finally:
+            if session.in_transaction():
+                await session.close()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
