@@ -10,5 +10,6 @@ def get_routers() -> list[Router]:
         communities.setup(),  # membership events first: they are not commands
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
         profile.setup(),
-        common.setup(),  # help, cancel, and the catch-all fallbacks: must stay last
+        common.setup(),  # help, cancel, unknown commands
+        common.setup_fallbacks(),  # the catch-all answers: must stay last
     ]

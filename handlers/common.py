@@ -93,20 +93,23 @@ async def stale_callback(query: CallbackQuery) -> None:
 
 
 def setup() -> Router:
+    """Commands. Plain messages skip every handler here with one check (commands_only)."""
     router = Router(name=__name__)
-    # Plain messages skip every command handler with one check (commands_only).
-    commands = Router(name=f"{__name__}.commands")
-    commands.message.filter(commands_only)
-    commands.message.register(cmd_help_private, Command("help"), private)
-    commands.message.register(cmd_help_group, Command("help"), groups)
-    commands.message.register(cmd_cancel, Command("cancel"), private)
-    commands.message.register(cmd_not_yet, Command("ask", "search"))
-    commands.message.register(cmd_profile_in_group, CommandStart(), groups)
-    commands.message.register(cmd_profile_in_group, Command("profile", "expertise"), groups)
-    commands.message.register(unknown_command_private, where(F.text.startswith("/")), private)
-    commands.message.register(unknown_command_group, where(F.text.regexp(r"^/\w+@(\w+)")), groups)
-    fallback = Router(name=f"{__name__}.fallback")  # tried after every command
-    fallback.message.register(fallback_private, private)
-    fallback.callback_query.register(stale_callback)
-    router.include_routers(commands, fallback)
+    router.message.filter(commands_only)
+    router.message.register(cmd_help_private, Command("help"), private)
+    router.message.register(cmd_help_group, Command("help"), groups)
+    router.message.register(cmd_cancel, Command("cancel"), private)
+    router.message.register(cmd_not_yet, Command("ask", "search"))
+    router.message.register(cmd_profile_in_group, CommandStart(), groups)
+    router.message.register(cmd_profile_in_group, Command("profile", "expertise"), groups)
+    router.message.register(unknown_command_private, where(F.text.startswith("/")), private)
+    router.message.register(unknown_command_group, where(F.text.regexp(r"^/\w+@(\w+)")), groups)
+    return router
+
+
+def setup_fallbacks() -> Router:
+    """What no other handler took: must be the last router."""
+    router = Router(name=f"{__name__}.fallbacks")
+    router.message.register(fallback_private, private)
+    router.callback_query.register(stale_callback)
     return router
