@@ -82,8 +82,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         driver = conn.connection.dbapi_connection
         inner = getattr(driver, "_connection", None)
-        if isinstance(inner, OneHopConnection):  # sent with the first statement: no round trip
-            inner.begin_later(f"BEGIN {mode}")
+        if isinstance(inner, OneHopConnection):  # sent with a statement: no round trip of its own
+            # A reading transaction begins at its first write, if any: its reads see the latest
+            # committed data, as under PostgreSQL's READ COMMITTED (the services assume no more),
+            # and one that only reads needs no COMMIT.
+            inner.begin_later(f"BEGIN {mode}", at_first_write=mode == "DEFERRED")
         else:  # straight to the driver: none of a full statement execution's cost
             driver.execute(f"BEGIN {mode}")
 

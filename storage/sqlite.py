@@ -5,8 +5,10 @@ loop: a round trip of ~75 µs of CPU. SQLAlchemy's aiosqlite adapter makes four 
 statement (open a cursor, execute, fetch, close) and one more to reset every connection it
 returns to the pool, so a two-query read cost 13 round trips, more CPU than the rest of the
 update together. Here the whole statement (execute, fetch, close) runs in one round trip, a
-BEGIN rides along with the transaction's first statement, and COMMIT or ROLLBACK is skipped
-when SQLite says no transaction is open.
+BEGIN rides along with the transaction's first statement (for a read-mostly transaction, its
+first write: reads before it see the latest committed data, as under PostgreSQL's READ
+COMMITTED, and a transaction that only reads needs no COMMIT), and COMMIT or ROLLBACK is
+skipped when SQLite says no transaction is open.
 
 Plugged in through ``create_async_engine(async_creator=...)``; SQLAlchemy's own aiosqlite
 dialect stays in charge of everything else (it reaches the wrapped aiosqlite connection for
@@ -52,7 +54,9 @@ class OneHopCursor:
             finally:
                 cursor.close()
 
-        self.description, self._rows, self.rowcount, self.lastrowid = await self._owner._run(run)
+        self.description, self._rows, self.rowcount, self.lastrowid = await self._owner._run(
+            run, reads=_reads_only(sql)
+        )
         return self
 
     async def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> "OneHopCursor":
@@ -110,19 +114,26 @@ class OneHopConnection:
         # Unknown until a statement has run: assume a transaction may be open.
         self._in_transaction = True
         self._begin: str | None = None  # a BEGIN not sent yet (see begin_later)
+        self._begin_at_write = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def begin_later(self, statement: str) -> None:
-        """Send `statement` (a BEGIN) with the next statement, in the same round trip; a
-        transaction that runs no statement then costs none."""
-        self._begin = statement
+    def begin_later(self, statement: str, *, at_first_write: bool = False) -> None:
+        """Send `statement` (a BEGIN) with the next statement, in the same round trip, or with
+        the first statement that is not a SELECT (`at_first_write`); a transaction that never
+        sends it costs no BEGIN and no COMMIT."""
+        self._begin, self._begin_at_write = statement, at_first_write
 
-    async def _run(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
-        """`work(raw_connection)` on the connection's thread, after any pending BEGIN; records
-        whether a transaction is open afterwards (read on that thread, so it is exact)."""
-        begin, self._begin = self._begin, None
+    async def _run(self, work: Callable[[sqlite3.Connection], Any], *, reads: bool = False) -> Any:
+        """`work(raw_connection)` on the connection's thread, after any pending BEGIN that is
+        due (`reads`: `work` only reads); records whether a transaction is open afterwards
+        (read on that thread, so it is exact)."""
+        begin = self._begin
+        if begin is not None and reads and self._begin_at_write:
+            begin = None  # still only reading: each SELECT sees the latest committed data
+        elif begin is not None:
+            self._begin = None
 
         def call() -> Any:
             raw = self._inner._conn
@@ -147,6 +158,10 @@ class OneHopConnection:
         self._begin = None
         if self._in_transaction:
             await self._run(lambda raw: raw.rollback())
+
+
+def _reads_only(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "SELECT"
 
 
 def _in_transaction(raw: sqlite3.Connection) -> bool:
