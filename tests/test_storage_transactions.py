@@ -41,23 +41,21 @@ async def test_a_failed_write_leaves_nothing_behind(db: Database, write: bool) -
 
 
 async def test_a_reading_transaction_sees_what_others_committed_since(db: Database) -> None:
-    async with db.session() as reader:
-        async with transaction(reader, write=False):
-            assert await reader.scalar(select(func.count()).select_from(Member)) == 0
-            async with db.session() as writer:
-                writer.add(member(1))
-                await writer.commit()  # not blocked by the open reading transaction
-            assert await reader.scalar(select(func.count()).select_from(Member)) == 1
+    async with db.session() as reader, transaction(reader, write=False):
+        assert await reader.scalar(select(func.count()).select_from(Member)) == 0
+        async with db.session() as writer:
+            writer.add(member(1))
+            await writer.commit()  # not blocked by the open reading transaction
+        assert await reader.scalar(select(func.count()).select_from(Member)) == 1
 
 
 async def test_a_reader_turned_writer_commits_after_another_write(db: Database) -> None:
     """SQLite refuses a write from a transaction whose snapshot is older than another's commit
     (SQLITE_BUSY_SNAPSHOT); a reading transaction that writes must not hit that."""
-    async with db.session() as session:
-        async with transaction(session, write=False):
-            await session.scalar(select(func.count()).select_from(Member))
-            async with db.session() as other:
-                other.add(member(1))
-                await other.commit()
-            session.add(member(2))
+    async with db.session() as session, transaction(session, write=False):
+        await session.scalar(select(func.count()).select_from(Member))
+        async with db.session() as other:
+            other.add(member(1))
+            await other.commit()
+        session.add(member(2))
     assert await count(db) == 2
