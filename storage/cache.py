@@ -10,8 +10,11 @@ Correctness rules:
   UPDATE/DELETE statements drop the whole table's entries). Nobody has to remember to do it.
 - A reader fills the cache only with rows that no write has dropped since it started reading
   (:attr:`IdentityCache.generation`), so a read that raced a write never stores the old row.
-  A writer may store the rows it has just committed itself (:meth:`IdentityCache.own_write`):
-  the drop its own commit made does not count against it, a later one does.
+  Where writers are serialized (SQLite: a write transaction holds the lock from its first
+  read), a writer may store the rows it has just committed itself
+  (:meth:`IdentityCache.own_write`): the drop its own commit made does not count against it, a
+  later one does. Elsewhere (PostgreSQL) another writer may have committed between its read and
+  its write, so it may not.
 - Writes made elsewhere (another instance, a script) show within ``ttl`` seconds.
 """
 
@@ -157,7 +160,11 @@ class IdentityCache:
         ttl: float = DEFAULT_TTL,
         max_entries: int = DEFAULT_MAX_ENTRIES,
         now: Callable[[], float] = time.monotonic,
+        serialized_writes: bool = False,
     ) -> None:
+        """`serialized_writes`: a write transaction's reads are current until it commits
+        (SQLite's BEGIN IMMEDIATE), so a writer may cache the rows it wrote (:meth:`own_write`)."""
+        self.serialized_writes = serialized_writes
         self.members: _Expiring[int, MemberRow] = _Expiring(ttl, max_entries, now)  # user_id
         self.communities: _Expiring[int, CommunityRow] = _Expiring(ttl, max_entries, now)  # chat
         # (community_id, member_id) -> active
@@ -209,11 +216,12 @@ class IdentityCache:
                 key = (community.id, member.id)
                 self.memberships.put(key, membership_active, generation, own)
 
-    @staticmethod
-    def own_write(session: Session | Any) -> int | None:
+    def own_write(self, session: Session | Any) -> int | None:
         """The generation of `session`'s last committed write, once (None if it wrote nothing
-        since the last call). Read it right after the commit, before anything else can run."""
-        return session.info.pop(_WRITTEN_KEY, None)  # type: ignore[no-any-return]
+        since the last call, or if writers are not serialized). Read it right after the
+        commit, before anything else can run."""
+        written: int | None = session.info.pop(_WRITTEN_KEY, None)
+        return written if self.serialized_writes else None
 
     def forget(self, changes: "_Changes") -> int:
         """Drop what `changes` wrote; returns the generation of that drop."""
@@ -247,9 +255,13 @@ class IdentityCache:
     @staticmethod
     def _per_member(hit: frozenset[str], changes: "_Changes") -> bool:
         """Whether the rows `changes` wrote in `hit` are all known by member."""
-        return hit <= _MEMBER_TABLES and not (
-            ("members" in hit and changes.all_members)
-            or ("memberships" in hit and changes.all_memberships)
+        return (
+            hit <= _MEMBER_TABLES
+            and _ANY_TABLE not in changes.tables
+            and not (
+                ("members" in hit and changes.all_members)
+                or ("memberships" in hit and changes.all_memberships)
+            )
         )
 
     def clear(self) -> None:
@@ -296,19 +308,24 @@ class IdentityCache:
     def _on_execute(self, state: ORMExecuteState) -> None:
         if not (state.is_update or state.is_delete or state.is_insert):
             return
+        changes = self._changes(state.session)
         mapper = state.bind_mapper
         entity = mapper.class_ if mapper is not None else None
-        table = getattr(entity, "__tablename__", None)
-        if table:
-            self._changes(state.session).tables.add(table)
-        else:  # a statement on a table we cannot name: assume it touched everything
-            self._changes(state.session).tables.add(_ANY_TABLE)
-        if entity is Member:
-            self._changes(state.session).all_members = True
-        elif entity is Community:
-            self._changes(state.session).all_communities = True
-        elif entity is Membership:
-            self._changes(state.session).all_memberships = True
+        # An ORM statement names its entity; a Core one (on Member.__table__, say) its table.
+        table = getattr(entity, "__tablename__", None) or getattr(
+            getattr(state.statement, "table", None), "name", None
+        )
+        if not table:  # a statement on a table we cannot name: assume it touched everything
+            changes.tables.add(_ANY_TABLE)
+            changes.all_members = changes.all_communities = changes.all_memberships = True
+            return
+        changes.tables.add(table)
+        if table == "members":
+            changes.all_members = True
+        elif table == "communities":
+            changes.all_communities = True
+        elif table == "memberships":
+            changes.all_memberships = True
 
     def _after_commit(self, session: Session) -> None:
         changes = session.info.pop(_INFO_KEY, None)

@@ -1,5 +1,6 @@
 """Engine and session factory; SQLite tuned for many concurrent short transactions."""
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,7 +36,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _tune_sqlite(self.engine)
-        self.cache = IdentityCache(now=now)
+        # SQLite writers hold the database's write lock from their first statement (BEGIN
+        # IMMEDIATE), so what a writer read is still current when it commits.
+        self.cache = IdentityCache(now=now, serialized_writes=self.is_sqlite)
         self.sessionmaker = async_sessionmaker(
             self.engine,
             expire_on_commit=False,
@@ -55,7 +58,9 @@ class Database:
             yield session
         finally:
             if session.in_transaction():
-                await session.close()
+                # As AsyncSession's own context manager does: a cancellation must not leave
+                # the connection out of the pool.
+                await asyncio.shield(session.close())
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -132,14 +132,14 @@ class OneHopConnection:
         begin = self._begin
         if begin is not None and reads and self._begin_at_write:
             begin = None  # still only reading: each SELECT sees the latest committed data
-        elif begin is not None:
-            self._begin = None
 
         def call() -> Any:
             raw = self._inner._conn
             try:
                 if begin is not None:
                     raw.execute(begin)
+                    # Only now: a BEGIN that failed (say, busy) stays due for the next statement.
+                    self._begin = None
                 return work(raw)
             finally:
                 self._in_transaction = _in_transaction(raw)

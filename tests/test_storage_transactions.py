@@ -1,11 +1,12 @@
 """Transactions stay all-or-nothing however they begin (on SQLite the BEGIN is sent with a
 later statement to save a round trip), and reads see what others committed."""
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage.db import Database, transaction
 from storage.models import Member
@@ -59,3 +60,29 @@ async def test_a_reader_turned_writer_commits_after_another_write(db: Database) 
             await other.commit()
         session.add(member(2))
     assert await count(db) == 2
+
+
+async def test_a_begin_that_failed_is_sent_again_with_the_next_statement(db: Database) -> None:
+    """On SQLite the BEGIN goes out with the first statement; if the database is busy it fails
+    there, and a retry in the same transaction must still be one transaction."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL sends BEGIN itself, when the transaction starts")
+    assert db.url.database is not None
+    blocker = sqlite3.connect(db.url.database, isolation_level=None)
+    try:
+        async with db.session() as session:
+            await (await session.connection()).exec_driver_sql("PRAGMA busy_timeout=50")
+            await session.commit()
+            blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            async with transaction(session, write=True):
+                with pytest.raises(OperationalError):
+                    await session.scalar(select(func.count()).select_from(Member))
+                blocker.execute("COMMIT")
+                session.add(member(7))
+                await session.flush()
+                session.add(member(8))
+                await session.flush()
+                await session.rollback()
+    finally:
+        blocker.close()
+    assert await count(db) == 0

@@ -82,7 +82,7 @@ class MembersService:
         # the rows and writes only what changed.
         member, community, active = await self._record_once(who, group, private=private)
         if cache is not None:
-            # What this transaction wrote, it may store: it read those rows under the write lock.
+            # What this transaction wrote, it may store where it read them under the write lock.
             own = cache.own_write(self.session)
             cache.fill(generation, member, community, active, own=own)
         return self._actor(member, community)
