@@ -68,6 +68,9 @@ class Community(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     welcome_text: Mapped[str | None] = mapped_column(Text)
     last_welcome_at: Mapped[datetime | None]
+    # Routing: how many peers each round asks, and how long a round waits for an answer.
+    routing_fanout: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    escalation_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -90,6 +93,10 @@ class Member(Base):
     # Has started the bot in private and not blocked it since: only then can we DM them.
     dm_available: Mapped[bool] = mapped_column(Boolean, default=False)
     routing_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Quiet hours in the member's timezone, as minutes after midnight (from may exceed to: the
+    # quiet time then spans midnight); None: never quiet.
+    quiet_from: Mapped[int | None] = mapped_column(Integer)
+    quiet_to: Mapped[int | None] = mapped_column(Integer)
     onboarded_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -149,3 +156,102 @@ class MemberExpertise(Base):
     declared: Mapped[bool] = mapped_column(Boolean, default=False)
     earned_weight: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime]
+
+
+class Question(Base):
+    """A question asked in a community; `number` is what members see (#12): one more than the
+    community's highest, taken in the asking transaction (the unique key settles a race)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    # None once the asker's data is erased; the question itself stays for the FAQ.
+    asker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    # Where answers are posted: the group message they reply to, in its forum topic.
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, answered, closed
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    # When the escalation job looks at it next (None: nothing more to do).
+    next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_answer_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class QuestionTag(Base):
+    __tablename__ = "question_tags"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    explicit: Mapped[bool] = mapped_column(Boolean, default=False)  # a #hashtag, not detected
+
+
+class RoutingRequest(Base):
+    """One peer asked privately to answer one question, in one round, and why they were chosen."""
+
+    __tablename__ = "routing_requests"
+    __table_args__ = (UniqueConstraint("question_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    components: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # pending (not delivered yet), sent, answered, declined, later, expired, unreachable
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    dm_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    remind_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    helpful_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class AnswerVote(Base):
+    __tablename__ = "answer_votes"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # helpful
+    created_at: Mapped[datetime]

@@ -13,7 +13,19 @@ from bot.migrate import downgrade, upgrade
 from storage.models import Base
 from tests import databases
 
-TABLES = {"communities", "members", "memberships", "tags", "tag_synonyms", "member_expertise"}
+TABLES = {
+    "communities",
+    "members",
+    "memberships",
+    "tags",
+    "tag_synonyms",
+    "member_expertise",
+    "questions",
+    "question_tags",
+    "routing_requests",
+    "answers",
+    "answer_votes",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
