@@ -1,6 +1,7 @@
 """The composition root: settings → database → services → dispatcher → scheduler."""
 
 import asyncio
+import contextlib
 import gc
 import logging
 
@@ -15,6 +16,7 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
+from bot.delivery import Delivery
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
@@ -99,11 +101,19 @@ def create_dispatcher(
             scheduler = create_scheduler(bot=bot, db=db, clock=clock, settings=settings, i18n=i18n)
             scheduler.start()
             dp["scheduler"] = scheduler
+            delivery = Delivery(bot, db, clock)
+            dp["delivery"] = delivery
+            dp["delivery_task"] = asyncio.create_task(delivery.run(), name="outbox delivery")
 
     async def on_shutdown() -> None:
         scheduler = dp.workflow_data.pop("scheduler", None)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        task = dp.workflow_data.pop("delivery_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

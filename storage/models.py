@@ -255,3 +255,29 @@ class AnswerVote(Base):
     )
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # helpful
     created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message to send later, written in the same transaction as the change that causes it;
+    the delivery worker sends it under Telegram's limits and records how it went."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column()  # sendMessage parameters but chat_id
+    # Enqueuing the same key twice sends once (e.g. "q12:r1:m7": one request, one message).
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # What it is about, for what happens after (e.g. "routing_request", 12).
+    kind: Mapped[str | None] = mapped_column(String(32))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending, sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    lease_until: Mapped[datetime | None]  # a sender's claim; after it, another may try
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

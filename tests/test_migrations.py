@@ -25,6 +25,7 @@ TABLES = {
     "routing_requests",
     "answers",
     "answer_votes",
+    "outbox",
 }
 
 

@@ -1,0 +1,165 @@
+"""The outbox's sender: due messages go out under Telegram's limits; a 429 or a server error
+puts a message back with a delay, a blocked member or a bad request ends it with the reason,
+and a sender that dies mid-way leaves its claims to expire for another to take over."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.clock import Clock
+from storage.db import Database, transaction
+from storage.models import OutboxMessage
+from storage.repos.members import MembersRepo
+from storage.repos.outbox import OutboxRepo
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[Any]]
+
+PRIVATE_INTERVAL = 1.0  # s between messages to one private chat (Telegram: about 1/s)
+GROUP_INTERVAL = 3.0  # s between messages to one group (Telegram: 20/min)
+GLOBAL_INTERVAL = 1 / 30  # s between any two messages (Telegram: about 30/s)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+class Pacer:
+    """Spaces messages per chat and overall, on the injectable clock."""
+
+    def __init__(self, clock: Clock, sleep: Sleep) -> None:
+        self.clock, self.sleep = clock, sleep
+        self._chat_ready: dict[int, datetime] = {}
+        self._global_ready: datetime | None = None
+
+    async def wait_for(self, chat_id: int) -> None:
+        now = self.clock.now()
+        ready = max(filter(None, (self._chat_ready.get(chat_id), self._global_ready)), default=now)
+        if ready > now:
+            await self.sleep((ready - now).total_seconds())
+            now = self.clock.now()
+        interval = PRIVATE_INTERVAL if chat_id > 0 else GROUP_INTERVAL
+        self._chat_ready[chat_id] = now + timedelta(seconds=interval)
+        self._global_ready = now + timedelta(seconds=GLOBAL_INTERVAL)
+        if len(self._chat_ready) > 10_000:  # forget chats whose spacing has passed
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+
+
+class Delivery:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        clock: Clock,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = 8,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self.bot, self.db, self.clock = bot, db, clock
+        self.batch, self.lease, self.max_attempts = batch, lease, max_attempts
+        self.poll_seconds = poll_seconds
+        self.pacer = Pacer(clock, sleep)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Send what is due now, batch after batch; returns how many messages were sent."""
+        sent = 0
+        while True:
+            now = self.clock.now()
+            async with self.db.session() as session:
+                async with transaction(session, write=False):  # mostly there is nothing to do
+                    if not await OutboxRepo(session).any_due(now):
+                        return sent
+                async with transaction(session, write=True):
+                    claimed = await OutboxRepo(session).claim(now, now + self.lease, self.batch)
+            for message in claimed:
+                sent += await self._deliver(message)
+            if len(claimed) < self.batch:
+                return sent
+
+    async def run(self) -> None:
+        """Deliver until cancelled; polls for messages other instances queued."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:  # a bug: keep delivering the rest
+                log.exception("outbox delivery failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def _deliver(self, message: OutboxMessage) -> bool:
+        await self.pacer.wait_for(message.chat_id)
+        try:
+            sent = await self.bot.send_message(chat_id=message.chat_id, **message.payload)
+        except TelegramRetryAfter as error:
+            log.warning("outbox #%s: flood control, again in %ss", message.id, error.retry_after)
+            await self._again(message, timedelta(seconds=error.retry_after), str(error))
+        except (TelegramServerError, TelegramNetworkError) as error:
+            delay = min(timedelta(seconds=5 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
+            if message.attempts >= self.max_attempts:
+                log.warning(
+                    "outbox #%s: giving up after %s tries: %s", message.id, message.attempts, error
+                )
+                await self._end(message, "failed", str(error))
+            else:
+                log.warning(
+                    "outbox #%s: %s, again in %ss", message.id, error, delay.total_seconds()
+                )
+                await self._again(message, delay, str(error))
+        except TelegramForbiddenError as error:
+            log.warning("outbox #%s: chat %s unreachable: %s", message.id, message.chat_id, error)
+            await self._end(message, "failed", str(error), unreachable=True)
+        except TelegramAPIError as error:  # 400 and the like: sending again cannot help
+            log.warning("outbox #%s: refused: %s", message.id, error)
+            await self._end(message, "failed", str(error))
+        else:
+            await self._end(message, "sent", None, message_id=sent.message_id)
+            return True
+        return False
+
+    async def _again(self, message: OutboxMessage, delay: timedelta, error: str) -> None:
+        async with self.db.session() as session, transaction(session, write=True):
+            await OutboxRepo(session).finish(
+                message.id,
+                status="pending",
+                next_attempt_at=self.clock.now() + delay,
+                error=error,
+            )
+
+    async def _end(
+        self,
+        message: OutboxMessage,
+        status: str,
+        error: str | None,
+        *,
+        message_id: int | None = None,
+        unreachable: bool = False,
+    ) -> None:
+        now = self.clock.now()
+        async with self.db.session() as session, transaction(session, write=True):
+            await OutboxRepo(session).finish(
+                message.id,
+                status=status,
+                error=error,
+                message_id=message_id,
+                sent_at=now if status == "sent" else None,
+            )
+            if unreachable and message.chat_id > 0:  # a member who blocked us or never started
+                await MembersRepo(session).set_dm_available(message.chat_id, False, now)

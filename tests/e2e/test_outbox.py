@@ -1,0 +1,147 @@
+"""Messages queued in the outbox reach Telegram exactly once, within its limits, whatever it
+answers: flood control and server errors are waited out, a blocked member is recorded, a
+refused message is kept with the reason, and a sender that died is taken over."""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.delivery import Delivery
+from bot.services.outbox import OutboxService
+from storage.db import transaction
+from storage.models import OutboxMessage
+from storage.repos.outbox import OutboxRepo
+from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
+
+
+def delivery(h: Harness, **kwargs: object) -> Delivery:
+    async def sleep(seconds: float) -> None:
+        h.clock.advance(seconds=seconds)
+
+    return Delivery(h.bot, h.db, h.clock, sleep=sleep, **kwargs)  # type: ignore[arg-type]
+
+
+async def queue(h: Harness, chat_id: int, text: str, **kwargs: object) -> OutboxMessage | None:
+    async with h.db.session() as session, transaction(session, write=True):
+        return await OutboxService(session, h.clock).queue(chat_id, text, **kwargs)  # type: ignore[arg-type]
+
+
+async def rows(h: Harness) -> list[OutboxMessage]:
+    return list(await h.all(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def test_queued_messages_go_out_once_in_order_within_telegrams_limits(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await h.say(BOB, "/help")
+    await h.add_bot_to_group()
+    h.fake.clear_calls()
+    for i in range(8):  # more than Telegram lets through to one chat in a burst
+        await queue(h, ALICE.id, f"Alice {i}")
+    await queue(h, GROUP.id, "Group <b>1</b>")
+    await queue(h, BOB.id, "Bob 0")
+    await queue(h, GROUP.id, "Group 2")
+    assert await delivery(h).run_once() == 11
+    assert await delivery(h).run_once() == 0  # nothing twice
+    assert [m["text"] for m in h.fake.sent_messages(ALICE.id)][-8:] == [
+        f"Alice {i}" for i in range(8)
+    ]
+    assert [m["text"] for m in h.fake.sent_messages(GROUP.id)][-2:] == ["Group 1", "Group 2"]
+    assert h.fake.rate_limited_calls == 0
+    assert {r.status for r in await rows(h)} == {"sent"}
+    assert all(r.message_id for r in await rows(h))
+
+
+async def test_a_message_queued_with_a_change_that_rolled_back_is_not_sent(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    async with h.db.session() as session:
+        with pytest.raises(RuntimeError):
+            async with transaction(session, write=True):
+                await OutboxService(session, h.clock).queue(ALICE.id, "never")
+                raise RuntimeError("the change failed")
+    assert await rows(h) == []
+
+
+async def test_the_same_key_is_queued_once(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    assert await queue(h, ALICE.id, "Question #1", dedupe_key="q1:m1") is not None
+    assert await queue(h, ALICE.id, "Question #1", dedupe_key="q1:m1") is None
+    await delivery(h).run_once()
+    assert [m["text"] for m in h.fake.sent_messages(ALICE.id)].count("Question #1") == 1
+
+
+async def test_long_flood_control_is_waited_out_later(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await queue(h, ALICE.id, "after the flood")
+    h.fake.fail("sendMessage", error_code=429, retry_after=600)
+    sender = delivery(h)
+    assert await sender.run_once() == 0
+    [row] = await rows(h)
+    assert row.status == "pending" and row.next_attempt_at >= h.clock.now()
+    assert await sender.run_once() == 0  # not due yet
+    h.clock.advance(seconds=600)
+    assert await sender.run_once() == 1
+    assert h.fake.last_message(ALICE.id)["text"] == "after the flood"
+
+
+async def test_server_errors_are_retried_with_backoff(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await queue(h, ALICE.id, "eventually")
+    h.fake.fail("sendMessage", error_code=502, times=3)  # the Bot retries twice on its own
+    sender = delivery(h)
+    assert await sender.run_once() == 0
+    h.clock.advance(seconds=5)
+    assert await sender.run_once() == 1
+    [row] = await rows(h)
+    assert row.status == "sent" and row.attempts == 2
+
+
+async def test_a_member_who_blocked_the_bot_is_recorded_without_a_traceback(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await h.say(ALICE, "/help")
+    h.fake.block(ALICE.id)
+    await queue(h, ALICE.id, "you blocked me")
+    with caplog.at_level(logging.WARNING):
+        assert await delivery(h).run_once() == 0
+    [row] = await rows(h)
+    assert row.status == "failed" and "blocked" in (row.error or "")
+    assert not (await h.member(ALICE)).dm_available
+    warnings = [r for r in caplog.records if r.name == "bot.delivery"]
+    assert len(warnings) == 1 and warnings[0].exc_info is None
+
+
+async def test_a_refused_message_is_kept_with_the_reason(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await queue(h, ALICE.id, "x" * 5000)  # over Telegram's 4096 characters
+    assert await delivery(h).run_once() == 0
+    [row] = await rows(h)
+    assert row.status == "failed" and "too long" in (row.error or "").lower()
+
+
+async def test_a_sender_that_died_mid_batch_is_taken_over_after_its_lease(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await queue(h, ALICE.id, "in flight when the sender died")
+    now = h.clock.now()
+    async with h.db.session() as session, transaction(session, write=True):
+        assert len(await OutboxRepo(session).claim(now, now + timedelta(minutes=5), 10)) == 1
+    sender = delivery(h)
+    assert await sender.run_once() == 0  # still claimed
+    h.clock.advance(minutes=5, seconds=1)
+    assert await sender.run_once() == 1
+    assert [m["text"] for m in h.fake.sent_messages(ALICE.id)].count(
+        "in flight when the sender died"
+    ) == 1
+
+
+async def test_two_senders_never_send_one_message_twice(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await h.say(BOB, "/help")
+    for i in range(10):
+        await queue(h, ALICE.id if i % 2 else BOB.id, f"m{i}")
+    sent = await asyncio.gather(delivery(h, batch=3).run_once(), delivery(h, batch=3).run_once())
+    assert sum(sent) == 10
+    texts = [m["text"] for chat in (ALICE.id, BOB.id) for m in h.fake.sent_messages(chat)]
+    assert sorted(t for t in texts if t.startswith("m")) == sorted(f"m{i}" for i in range(10))
