@@ -1,0 +1,173 @@
+"""Questions, their tags and the peers asked about them; what routing needs to know of members."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Answer,
+    Member,
+    MemberExpertise,
+    Membership,
+    Question,
+    QuestionTag,
+    RoutingRequest,
+    Tag,
+    TagSynonym,
+)
+
+OPEN_REQUEST = ("pending", "sent", "later")
+RESPONDED = ("answered", "declined")
+
+
+@dataclass(frozen=True, slots=True)
+class PeerFacts:
+    """What the database says about one possible peer for a question."""
+
+    member_id: int
+    user_id: int
+    tag_weights: dict[int, float]
+    language: str | None
+    telegram_language: str | None
+    spoken_languages: tuple[str, ...]
+    timezone: str | None
+    quiet_from: int | None
+    quiet_to: int | None
+    accepted: int
+    helpful: int
+    requests: int
+    responses: int
+    open_requests: int
+    last_asked_at: datetime | None
+
+
+class QuestionsRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def vocabulary(self, community_id: int) -> list[tuple[str, int]]:
+        """Every tag name and synonym of the community, with its tag id."""
+        names = await self.session.execute(
+            select(Tag.name, Tag.id).where(Tag.community_id == community_id)
+        )
+        synonyms = await self.session.execute(
+            select(TagSynonym.synonym, TagSynonym.tag_id).where(
+                TagSynonym.community_id == community_id
+            )
+        )
+        return [(n, i) for n, i in names] + [(s, i) for s, i in synonyms]
+
+    async def next_number(self, community_id: int) -> int:
+        highest = await self.session.scalar(
+            select(func.max(Question.number)).where(Question.community_id == community_id)
+        )
+        return (highest or 0) + 1
+
+    async def add(self, question: Question, tags: dict[int, bool]) -> Question:
+        """`tags`: tag id -> explicit (a #hashtag)."""
+        self.session.add(question)
+        await self.session.flush()
+        self.session.add_all(
+            QuestionTag(question_id=question.id, tag_id=t, explicit=e) for t, e in tags.items()
+        )
+        await self.session.flush()
+        return question
+
+    async def peers_for(
+        self, community_id: int, tag_ids: list[int], exclude_member_id: int | None
+    ) -> list[PeerFacts]:
+        """Active members of the community who know one of `tag_ids` and can be messaged
+        (started the bot, not blocked it, not opted out of routing), with their record."""
+        if not tag_ids:
+            return []
+        known = await self.session.execute(
+            select(
+                MemberExpertise.member_id,
+                MemberExpertise.tag_id,
+                MemberExpertise.declared,
+                MemberExpertise.earned_weight,
+            )
+            .join(Member, Member.id == MemberExpertise.member_id)
+            .join(
+                Membership,
+                and_(
+                    Membership.member_id == Member.id,
+                    Membership.community_id == community_id,
+                    Membership.active.is_(True),
+                ),
+            )
+            .where(
+                MemberExpertise.tag_id.in_(tag_ids),
+                Member.dm_available.is_(True),
+                Member.routing_opt_out.is_(False),
+                Member.id != (exclude_member_id or 0),
+            )
+        )
+        weights: dict[int, dict[int, float]] = {}
+        for member_id, tag_id, declared, earned in known:
+            weights.setdefault(member_id, {})[tag_id] = (1.0 if declared else 0.0) + earned
+        if not weights:
+            return []
+        ids = list(weights)
+        requests = {
+            row.member_id: row
+            for row in await self.session.execute(
+                select(
+                    RoutingRequest.member_id,
+                    func.count().label("requests"),
+                    func.sum(case((RoutingRequest.status.in_(RESPONDED), 1), else_=0)).label(
+                        "responses"
+                    ),
+                    func.sum(case((RoutingRequest.status.in_(OPEN_REQUEST), 1), else_=0)).label(
+                        "open"
+                    ),
+                    func.max(RoutingRequest.created_at).label("last"),
+                )
+                .where(RoutingRequest.member_id.in_(ids))
+                .group_by(RoutingRequest.member_id)
+            )
+        }
+        answers = {
+            row.author_id: row
+            for row in await self.session.execute(
+                select(
+                    Answer.author_id,
+                    func.sum(case((Answer.accepted.is_(True), 1), else_=0)).label("accepted"),
+                    func.sum(Answer.helpful_count).label("helpful"),
+                )
+                .where(Answer.author_id.in_(ids))
+                .group_by(Answer.author_id)
+            )
+        }
+        members = await self.session.scalars(select(Member).where(Member.id.in_(ids)))
+        facts = []
+        for m in members:
+            r, a = requests.get(m.id), answers.get(m.id)
+            last = r.last if r is not None else None
+            facts.append(
+                PeerFacts(
+                    member_id=m.id,
+                    user_id=m.user_id,
+                    tag_weights=weights[m.id],
+                    language=m.language,
+                    telegram_language=m.telegram_language,
+                    spoken_languages=tuple(m.spoken_languages or ()),
+                    timezone=m.timezone,
+                    quiet_from=m.quiet_from,
+                    quiet_to=m.quiet_to,
+                    accepted=int(a.accepted or 0) if a is not None else 0,
+                    helpful=int(a.helpful or 0) if a is not None else 0,
+                    requests=int(r.requests) if r is not None else 0,
+                    responses=int(r.responses or 0) if r is not None else 0,
+                    open_requests=int(r.open or 0) if r is not None else 0,
+                    last_asked_at=last,
+                )
+            )
+        return sorted(facts, key=lambda f: f.member_id)
+
+    async def add_request(self, request: RoutingRequest) -> RoutingRequest:
+        self.session.add(request)
+        await self.session.flush()
+        return request
