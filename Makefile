@@ -41,7 +41,7 @@ test: lint pytest
 i18n: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract --no-location --sort-output -k _ -k __ -k N_ \
 		-w 100 -o $(LOCALES)/messages.pot bot handlers
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-location -w 100 \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -w 100 \
 		-i $(LOCALES)/messages.pot -d $(LOCALES)
 	$(BIN)/python -m bot.i18n
 

@@ -99,7 +99,7 @@ def setup() -> Router:
     router.message.register(cmd_help_private, Command("help"), private)
     router.message.register(cmd_help_group, Command("help"), groups)
     router.message.register(cmd_cancel, Command("cancel"), private)
-    router.message.register(cmd_not_yet, Command("ask", "search"))
+    router.message.register(cmd_not_yet, Command("search"))
     router.message.register(cmd_profile_in_group, CommandStart(), groups)
     router.message.register(cmd_profile_in_group, Command("profile", "expertise"), groups)
     router.message.register(unknown_command_private, where(F.text.startswith("/")), private)

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.services.communities import CommunitiesService
 from bot.services.members import MembersService
 from bot.services.profiles import ProfilesService
+from bot.services.questions import QuestionsService
 from storage.cache import IdentityCache
 
 
@@ -18,10 +19,16 @@ class Services:
     members: MembersService
     communities: CommunitiesService
     profiles: ProfilesService
+    questions: QuestionsService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
-        return {"members": self.members, "communities": self.communities, "profiles": self.profiles}
+        return {
+            "members": self.members,
+            "communities": self.communities,
+            "profiles": self.profiles,
+            "questions": self.questions,
+        }
 
 
 def build_services(
@@ -41,4 +48,5 @@ def build_services(
             welcome_window=timedelta(seconds=settings.welcome_batch_seconds),
         ),
         profiles=ProfilesService(session, clock, cache),
+        questions=QuestionsService(session, clock),
     )

@@ -20,6 +20,9 @@ from storage.repos.questions import PeerFacts, QuestionsRepo
 from storage.repos.tags import TagsRepo
 
 MAX_QUESTION = 3000  # characters: the peers' message adds a header and a link
+MAX_ANSWER = 3000  # characters: the relayed message adds a header
+LATER = timedelta(hours=4)
+OPEN_REQUEST = ("pending", "sent", "later")
 
 
 class QuestionError(Exception):
@@ -41,6 +44,22 @@ class UnknownCommunity(QuestionError):
     pass
 
 
+class EmptyAnswer(QuestionError):
+    pass
+
+
+class AnswerTooLong(QuestionError):
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+        self.limit = MAX_ANSWER
+
+
+class NotYourRequest(QuestionError):
+    """A button for a request that is not this member's, or that is over (answered,
+    declined, or the question closed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PeerInvite:
     """What a peer's private message says; rendered by the caller in the peer's language."""
@@ -52,13 +71,38 @@ class PeerInvite:
     text: str
     tags: tuple[str, ...]
     anonymous: bool
+    asker_name: str | None  # None when anonymous (or erased)
     community_title: str
     group_message_id: int | None
     community_chat_id: int
+    reminder: bool = False
 
 
 # The caller's rendering of an invitation: (HTML text, reply markup as a Bot API dict).
 Render = Callable[[PeerInvite], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRelay:
+    """An answer on its way to the asker (privately) and to the group (as a reply)."""
+
+    number: int
+    answer: str
+    author_name: str
+    asker_user_id: int | None
+    asker_locale: str
+    group_locale: str
+
+
+# The caller's rendering of an answer: (text for the asker, text for the group), HTML.
+RenderAnswer = Callable[[AnswerRelay], tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    request_id: int
+    number: int
+    question: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +196,17 @@ class QuestionsService:
         tag_labels: tuple[str, ...],
         render: Render,
         now: datetime,
+        *,
+        k: int | None = None,
     ) -> int:
+        """Invite the best `k` (default: the community's fan-out) not asked before."""
+        asked = await self.repo.asked_members(question.id)
+        asker = await self.repo.member(question.asker_id) if question.asker_id else None
+        asker_name = asker.first_name if asker and not question.anonymous else None
         facts = {
             f.member_id: f
             for f in await self.repo.peers_for(community.id, tag_ids, question.asker_id)
+            if f.member_id not in asked
         }
         candidates = [
             Candidate(
@@ -172,8 +223,9 @@ class QuestionsService:
             )
             for f in facts.values()
         ]
-        chosen = choose(candidates, tag_ids, question.language, now, community.routing_fanout)
-        for rank, choice in enumerate(chosen, start=1):
+        fanout = community.routing_fanout if k is None else k
+        chosen = choose(candidates, tag_ids, question.language, now, fanout)
+        for rank, choice in enumerate(chosen, start=len(asked) + 1):
             peer = facts[choice.member_id]
             request = await self.repo.add_request(
                 RoutingRequest(
@@ -187,17 +239,9 @@ class QuestionsService:
                     created_at=now,
                 )
             )
-            invite = PeerInvite(
-                request_id=request.id,
-                user_id=peer.user_id,
-                locale=pick_locale(peer.language, peer.telegram_language, community.language),
-                number=question.number,
-                text=question.text,
-                tags=tag_labels,
-                anonymous=question.anonymous,
-                community_title=community.title,
-                group_message_id=question.group_message_id,
-                community_chat_id=community.chat_id,
+            locale = pick_locale(peer.language, peer.telegram_language, community.language)
+            invite = self._invite_of(
+                question, community, request, peer.user_id, locale, tag_labels, asker_name
             )
             body, markup = render(invite)
             await self.outbox.queue(
@@ -209,3 +253,137 @@ class QuestionsService:
                 ref_id=request.id,
             )
         return len(chosen)
+
+    @staticmethod
+    def _invite_of(
+        question: Question,
+        community: Community,
+        request: RoutingRequest,
+        user_id: int,
+        locale: str,
+        tag_labels: tuple[str, ...],
+        asker_name: str | None,
+        *,
+        reminder: bool = False,
+    ) -> PeerInvite:
+        return PeerInvite(
+            request_id=request.id,
+            user_id=user_id,
+            locale=locale,
+            number=question.number,
+            text=question.text,
+            tags=tag_labels,
+            anonymous=question.anonymous,
+            asker_name=asker_name,
+            community_title=community.title,
+            group_message_id=question.group_message_id,
+            community_chat_id=community.chat_id,
+            reminder=reminder,
+        )
+
+    async def _own_request(
+        self, request_id: int, member_id: int
+    ) -> tuple[RoutingRequest, Question, Community]:
+        """The request behind a button, if it is this member's and still open."""
+        found = await self.repo.request_with_question(request_id)
+        if found is None:
+            raise NotYourRequest()
+        request, question, community = found
+        if (
+            request.member_id != member_id
+            or request.status not in OPEN_REQUEST
+            or question.status == "closed"
+        ):
+            raise NotYourRequest()
+        return request, question, community
+
+    async def open_request(self, request_id: int, member_id: int) -> OpenRequest:
+        """Check that this member may answer through this request (the Answer button)."""
+        async with transaction(self.session, write=False):
+            request, question, _community = await self._own_request(request_id, member_id)
+            return OpenRequest(request.id, question.number, question.text)
+
+    async def decline(self, request_id: int, member_id: int, render: Render) -> int:
+        """'Not my area': recorded, and the next-best peer is invited; returns how many."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            request, question, community = await self._own_request(request_id, member_id)
+            request.status, request.responded_at = "declined", now
+            tag_ids = await self.repo.question_tag_ids(question.id)
+            labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
+            return await self._invite(question, community, tag_ids, labels, render, now, k=1)
+
+    async def later(self, request_id: int, member_id: int, locale: str, render: Render) -> None:
+        """'Later': the member is reminded in LATER, with the same buttons."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            request, question, community = await self._own_request(request_id, member_id)
+            request.status, request.remind_at = "later", now + LATER
+            tag_ids = await self.repo.question_tag_ids(question.id)
+            labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
+            user_id = await self.repo.user_id_of(member_id)
+            asker = await self.repo.member(question.asker_id) if question.asker_id else None
+            asker_name = asker.first_name if asker and not question.anonymous else None
+            invite = self._invite_of(
+                question, community, request, user_id, locale, labels, asker_name, reminder=True
+            )
+            body, markup = render(invite)
+            await self.outbox.queue(
+                user_id,
+                body,
+                reply_markup=markup,
+                dedupe_key=f"remind:{request.id}:{now.isoformat()}",
+                kind="routing_reminder",
+                ref_id=request.id,
+                not_before=now + LATER,
+            )
+
+    async def answer(self, request_id: int, member_id: int, text: str, render: RenderAnswer) -> int:
+        """Store the answer and relay it to the asker and the group (queued in the same
+        transaction). Returns the question's number."""
+        body = text.strip()
+        if not body:
+            raise EmptyAnswer()
+        if len(body) > MAX_ANSWER:
+            raise AnswerTooLong(len(body))
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            request, question, community = await self._own_request(request_id, member_id)
+            request.status, request.responded_at = "answered", now
+            answer = await self.repo.add_answer(question.id, member_id, body, now)
+            if question.first_answer_at is None:
+                question.first_answer_at = now
+            question.updated_at = now
+            author = await self.repo.member(member_id)
+            asker = await self.repo.member(question.asker_id) if question.asker_id else None
+            relay = AnswerRelay(
+                number=question.number,
+                answer=body,
+                author_name=author.first_name if author else "",
+                asker_user_id=asker.user_id if asker and asker.dm_available else None,
+                asker_locale=pick_locale(
+                    asker.language if asker else None,
+                    asker.telegram_language if asker else None,
+                    community.language,
+                ),
+                group_locale=community.language,
+            )
+            to_asker, to_group = render(relay)
+            if relay.asker_user_id is not None:
+                await self.outbox.queue(
+                    relay.asker_user_id,
+                    to_asker,
+                    dedupe_key=f"answer:{answer.id}:asker",
+                    kind="answer",
+                    ref_id=answer.id,
+                )
+            await self.outbox.queue(
+                community.chat_id,
+                to_group,
+                reply_to=question.group_message_id,
+                thread_id=question.thread_id,
+                dedupe_key=f"answer:{answer.id}:group",
+                kind="answer",
+                ref_id=answer.id,
+            )
+            return question.number

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Answer,
+    Community,
     Member,
     MemberExpertise,
     Membership,
@@ -171,3 +172,52 @@ class QuestionsRepo:
         self.session.add(request)
         await self.session.flush()
         return request
+
+    async def asked_members(self, question_id: int) -> set[int]:
+        rows = await self.session.scalars(
+            select(RoutingRequest.member_id).where(RoutingRequest.question_id == question_id)
+        )
+        return set(rows)
+
+    async def question_tag_ids(self, question_id: int) -> list[int]:
+        rows = await self.session.scalars(
+            select(QuestionTag.tag_id).where(QuestionTag.question_id == question_id)
+        )
+        return list(rows)
+
+    async def request_with_question(
+        self, request_id: int
+    ) -> tuple[RoutingRequest, Question, Community] | None:
+        row = (
+            await self.session.execute(
+                select(RoutingRequest, Question, Community)
+                .join(Question, Question.id == RoutingRequest.question_id)
+                .join(Community, Community.id == Question.community_id)
+                .where(RoutingRequest.id == request_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def member(self, member_id: int) -> Member | None:
+        return await self.session.get(Member, member_id)
+
+    async def user_id_of(self, member_id: int) -> int:
+        user_id = await self.session.scalar(select(Member.user_id).where(Member.id == member_id))
+        if user_id is None:
+            raise LookupError(f"member #{member_id} not recorded")
+        return int(user_id)
+
+    async def add_answer(
+        self, question_id: int, author_id: int, text: str, now: datetime
+    ) -> Answer:
+        answer = Answer(
+            question_id=question_id,
+            author_id=author_id,
+            text=text,
+            accepted=False,
+            helpful_count=0,
+            created_at=now,
+        )
+        self.session.add(answer)
+        await self.session.flush()
+        return answer

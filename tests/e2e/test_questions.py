@@ -1,0 +1,125 @@
+"""Asking the group, told as members live it: /ask in the group reaches the peers who know the
+topic privately, and their answers come back to the asker and to the group."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.delivery import Delivery
+from storage.models import Answer, Community, Question, RoutingRequest
+from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
+from tests.fakes.telegram_api import User
+
+CHEN = User(105, "Chen", username="chen", language_code="en")
+
+
+async def deliver(h: Harness) -> int:
+    async def sleep(seconds: float) -> None:
+        h.clock.advance(seconds=seconds)
+
+    return await Delivery(h.bot, h.db, h.clock, sleep=sleep).run_once()
+
+
+async def knows(h: Harness, user: User, topics: str) -> None:
+    """`user` joins the group's chat, starts the bot and declares `topics`."""
+    await h.say(user, "hello everyone", GROUP)
+    await h.say(user, "/expertise")
+    await h.say(user, topics)
+    await h.press(user, "Done ✔")
+
+
+async def group_with_experts(h: Harness) -> None:
+    await h.add_bot_to_group()
+    await knows(h, BOB, "GIS")
+    await knows(h, CHEN, "GIS, zoning")
+    await h.say(ALICE, "/start")  # so answers can reach her privately too
+    await h.say(ALICE, "hi all", GROUP)
+
+
+async def test_a_question_reaches_the_experts_and_the_answer_comes_back(h: Harness) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask Which #GIS layers do you use for zoning maps?", GROUP)
+    ack = h.fake.last_message(GROUP.id)
+    assert "Question #1 is in" in ack["text"] and "2 peer(s)" in ack["text"]
+    assert await deliver(h) == 2
+    invite = h.fake.last_message(BOB.id)
+    assert "Question #1" in invite["text"] and "Which #GIS layers" in invite["text"]
+    assert "Asked by Alice" in invite["text"]
+
+    await h.press(BOB, "✍️ Answer", BOB.id)
+    assert "Send your answer to question #1" in h.last_text(BOB.id)
+    await h.say(BOB, "The cadastral layer & the <zoning> overlay.")
+    assert "Thank you!" in h.last_text(BOB.id)
+    assert await deliver(h) == 2
+    assert "An answer to your question #1" in h.last_text(ALICE.id)
+    assert "The cadastral layer & the <zoning> overlay." in h.last_text(ALICE.id)
+    posted = h.fake.last_message(GROUP.id)
+    assert "Answer to question #1" in posted["text"] and "from Bob" in posted["text"]
+    question = await h.one(select(Question))
+    assert posted.get("reply_to_message", {}).get("message_id") == question.group_message_id
+    assert question.first_answer_at is not None
+
+
+async def test_not_my_area_passes_the_question_to_the_next_expert(h: Harness) -> None:
+    await group_with_experts(h)
+    async with h.db.session() as session:
+        await session.execute(update(Community).values(routing_fanout=1))
+        await session.commit()
+    await h.say(ALICE, "/ask #GIS question for one expert at a time", GROUP)
+    await deliver(h)
+    first = await h.one(select(RoutingRequest))
+    first_user = BOB if first.member_id == (await h.member(BOB)).id else CHEN
+    second_user = CHEN if first_user is BOB else BOB
+    await h.press(first_user, "Not my area", first_user.id)
+    assert "ask someone else" in h.last_answer()["text"]
+    assert await deliver(h) == 1
+    assert "#GIS question for one expert" in h.last_text(second_user.id)
+    statuses = sorted(r.status for r in await h.all(select(RoutingRequest)))
+    assert statuses == ["declined", "pending"]
+
+
+async def test_later_reminds_the_expert_four_hours_on(h: Harness) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask Best #GIS course?", GROUP)
+    await deliver(h)
+    await h.press(BOB, "Later", BOB.id)
+    assert "remind you in 4 hours" in h.last_answer()["text"]
+    before = len(h.fake.sent_messages(BOB.id))
+    assert await deliver(h) == 0
+    h.clock.advance(hours=4)
+    assert await deliver(h) == 1
+    assert len(h.fake.sent_messages(BOB.id)) == before + 1
+    assert "Reminder" in h.last_text(BOB.id) and "Best #GIS course?" in h.last_text(BOB.id)
+
+
+async def test_someone_elses_request_button_changes_nothing(h: Harness) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask #GIS for experts only", GROUP)
+    await deliver(h)
+    request = await h.one(select(RoutingRequest).order_by(RoutingRequest.id).limit(1))
+    invite = h.fake.last_message(BOB.id)
+    await h.send(h.fake.callback(ALICE, invite, f"rq:d:{request.id}"))  # Alice forges it
+    assert h.last_answer().get("show_alert") is True
+    await h.send(h.fake.callback(BOB, invite, "rq:a:999999"))  # no such request
+    assert h.last_answer().get("show_alert") is True
+    assert {r.status for r in await h.all(select(RoutingRequest))} == {"pending"}
+    assert await h.one(select(func.count()).select_from(Answer)) == 0
+
+
+async def test_ask_without_a_question_explains_how(h: Harness) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask", GROUP)
+    assert "Write your question after /ask" in h.fake.last_message(GROUP.id)["text"]
+    await h.say(ALICE, "/ask")
+    assert "Ask in your group" in h.last_text(ALICE.id)
+    assert await h.one(select(func.count()).select_from(Question)) == 0
+
+
+async def test_a_question_nobody_knows_stays_open(h: Harness) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask Who has run a #Hackathon for civic data?", GROUP)
+    assert "Nobody here has listed this topic yet" in h.fake.last_message(GROUP.id)["text"]
+    assert await deliver(h) == 0
+    question = await h.one(select(Question))
+    assert question.status == "open"
+    assert question.next_escalation_at == question.created_at + timedelta(hours=24)
