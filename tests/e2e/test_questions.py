@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 
 from bot.delivery import Delivery
 from storage.models import Answer, Community, Question, RoutingRequest
-from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
+from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, Harness
 from tests.fakes.telegram_api import User
 
 CHEN = User(105, "Chen", username="chen", language_code="en")
@@ -123,3 +123,17 @@ async def test_a_question_nobody_knows_stays_open(h: Harness) -> None:
     question = await h.one(select(Question))
     assert question.status == "open"
     assert question.next_escalation_at == question.created_at + timedelta(hours=24)
+
+
+async def test_each_expert_is_asked_in_their_own_language(h: Harness) -> None:
+    await h.add_bot_to_group()
+    done = h.dp["i18n"].gettext("Done ✔", locale="es")
+    await h.say(MARIA, "hola a todos", GROUP)
+    await h.say(MARIA, "/expertise")
+    await h.say(MARIA, "Presupuesto participativo")
+    await h.press(MARIA, done)
+    await h.say(ALICE, "/ask How does presupuesto participativo work in Lima?", GROUP)
+    assert await deliver(h) == 1
+    invite = h.last_text(MARIA.id)
+    assert "Pregunta #1" in invite and "Pregunta de Alice" in invite
+    assert "Responder" in str(h.fake.last_message(MARIA.id)["reply_markup"])
