@@ -12,6 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
@@ -20,10 +21,12 @@ from bot.delivery import Delivery
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
+from bot.services.questions import QuestionsService
 from bot.telegram import KeepResponseModels, RetryMiddleware, Sleep
 from handlers import get_routers
 from handlers.errors import on_error
 from storage.db import Database
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,34 @@ def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
     return SimpleEventIsolation()
 
 
+def create_delivery(
+    bot: Bot, db: Database, clock: Clock, i18n: I18n, sleep: Sleep = asyncio.sleep
+) -> Delivery:
+    """The outbox sender, told what became of the invitations it carried: a delivered one is
+    recorded on its request; an undeliverable one (the peer blocked the bot) passes the
+    question to the next-best peer, so no question waits on someone who cannot be reached."""
+    from handlers.questions import invite_message
+
+    delivery: Delivery
+
+    async def on_outcome(message: OutboxMessage, outcome: str) -> None:
+        if message.kind != "routing_request" or message.ref_id is None:
+            return
+        async with db.session() as session:
+            questions = QuestionsService(session, clock)
+            if outcome == "sent" and message.message_id is not None:
+                await questions.delivered(message.ref_id, message.message_id)
+            elif outcome == "failed":
+                invited = await questions.reroute(
+                    message.ref_id, lambda invite: invite_message(i18n, invite)
+                )
+                if invited:
+                    delivery.wake()
+
+    delivery = Delivery(bot, db, clock, sleep=sleep, on_outcome=on_outcome)
+    return delivery
+
+
 def create_dispatcher(
     settings: Settings,
     db: Database,
@@ -101,7 +132,7 @@ def create_dispatcher(
             scheduler = create_scheduler(bot=bot, db=db, clock=clock, settings=settings, i18n=i18n)
             scheduler.start()
             dp["scheduler"] = scheduler
-            delivery = Delivery(bot, db, clock)
+            delivery = create_delivery(bot, db, clock, i18n)
             dp["delivery"] = delivery
             dp["delivery_task"] = asyncio.create_task(delivery.run(), name="outbox delivery")
 

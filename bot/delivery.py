@@ -26,6 +26,8 @@ from storage.repos.outbox import OutboxRepo
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
+# Told what became of a message with a `kind`: (the message, "sent" or "failed").
+Outcome = Callable[[OutboxMessage, str], Awaitable[Any]]
 
 PRIVATE_INTERVAL = 1.0  # s between messages to one private chat (Telegram: about 1/s)
 GROUP_INTERVAL = 3.0  # s between messages to one group (Telegram: 20/min)
@@ -66,8 +68,12 @@ class Delivery:
         lease: timedelta = timedelta(minutes=5),
         max_attempts: int = 8,
         poll_seconds: float = 5.0,
+        on_outcome: Outcome | None = None,
     ) -> None:
+        """`on_outcome`: told when a message with a `kind` was sent or failed for good, so the
+        change it reported can follow (e.g. invite another peer instead of an unreachable one)."""
         self.bot, self.db, self.clock = bot, db, clock
+        self.on_outcome = on_outcome
         self.batch, self.lease, self.max_attempts = batch, lease, max_attempts
         self.poll_seconds = poll_seconds
         self.pacer = Pacer(clock, sleep)
@@ -78,7 +84,8 @@ class Delivery:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Send what is due now, batch after batch; returns how many messages were sent."""
+        """Send what is due, batch after batch, including what sending queued (a replacement
+        invitation, say); returns how many messages were sent."""
         sent = 0
         while True:
             now = self.clock.now()
@@ -90,7 +97,7 @@ class Delivery:
                     claimed = await OutboxRepo(session).claim(now, now + self.lease, self.batch)
             for message in claimed:
                 sent += await self._deliver(message)
-            if len(claimed) < self.batch:
+            if not claimed:  # due, but another sender claimed them first
                 return sent
 
     async def run(self) -> None:
@@ -130,9 +137,19 @@ class Delivery:
             log.warning("outbox #%s: refused: %s", message.id, error)
             await self._end(message, "failed", str(error))
         else:
+            message.message_id = sent.message_id
             await self._end(message, "sent", None, message_id=sent.message_id)
+            await self._tell(message, "sent")
             return True
         return False
+
+    async def _tell(self, message: OutboxMessage, outcome: str) -> None:
+        if self.on_outcome is None or message.kind is None:
+            return
+        try:
+            await self.on_outcome(message, outcome)
+        except Exception:  # a bug in what follows; the message itself is settled
+            log.exception("outbox #%s: handling its outcome (%s) failed", message.id, outcome)
 
     async def _again(self, message: OutboxMessage, delay: timedelta, error: str) -> None:
         async with self.db.session() as session, transaction(session, write=True):
@@ -163,3 +180,5 @@ class Delivery:
             )
             if unreachable and message.chat_id > 0:  # a member who blocked us or never started
                 await MembersRepo(session).set_dm_available(message.chat_id, False, now)
+        if status == "failed":
+            await self._tell(message, "failed")

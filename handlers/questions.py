@@ -51,7 +51,7 @@ def group_link(chat_id: int, message_id: int | None) -> str | None:
 
 def invite_message(i18n: I18n, invite: PeerInvite) -> tuple[str, dict[str, Any]]:
     """A peer's private invitation, in the peer's language."""
-    with i18n.use_locale(invite.locale):
+    with i18n.context(), i18n.use_locale(invite.locale):  # also outside an update
         header = _("<b>Question #{number}</b> in {title}").format(
             number=invite.number, title=escape(invite.community_title, quote=False)
         )
@@ -98,11 +98,11 @@ def answer_messages(i18n: I18n, relay: AnswerRelay) -> tuple[str, str]:
     """The answer as the asker sees it privately and as the group sees it."""
     name = escape(relay.author_name, quote=False)
     body = escape(relay.answer, quote=False)
-    with i18n.use_locale(relay.asker_locale):
+    with i18n.context(), i18n.use_locale(relay.asker_locale):
         to_asker = _("<b>An answer to your question #{number}</b>, from {name}:").format(
             number=relay.number, name=name
         )
-    with i18n.use_locale(relay.group_locale):
+    with i18n.context(), i18n.use_locale(relay.group_locale):
         to_group = _("<b>Answer to question #{number}</b>, from {name}:").format(
             number=relay.number, name=name
         )

@@ -313,6 +313,29 @@ class QuestionsService:
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
             return await self._invite(question, community, tag_ids, labels, render, now, k=1)
 
+    async def reroute(self, request_id: int, render: Render) -> int:
+        """The invitation of `request_id` could not be delivered (the peer blocked the bot,
+        say): the request is marked unreachable and the next-best peer is invited instead.
+        Returns how many were invited (0 if the request was no longer open)."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            found = await self.repo.request_with_question(request_id)
+            if found is None:
+                return 0
+            request, question, community = found
+            if request.status not in OPEN_REQUEST or question.status == "closed":
+                return 0
+            request.status = "unreachable"
+            tag_ids = await self.repo.question_tag_ids(question.id)
+            labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
+            return await self._invite(question, community, tag_ids, labels, render, now, k=1)
+
+    async def delivered(self, request_id: int, message_id: int) -> None:
+        """The invitation of `request_id` reached the peer as message `message_id`."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            await self.repo.mark_sent(request_id, message_id, now)
+
     async def later(self, request_id: int, member_id: int, locale: str, render: Render) -> None:
         """'Later': the member is reminded in LATER, with the same buttons."""
         now = self.clock.now()

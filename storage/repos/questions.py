@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -221,3 +221,11 @@ class QuestionsRepo:
         self.session.add(answer)
         await self.session.flush()
         return answer
+
+    async def mark_sent(self, request_id: int, message_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(RoutingRequest)
+            .where(RoutingRequest.id == request_id, RoutingRequest.status == "pending")
+            .values(status="sent", sent_at=now, dm_message_id=message_id)
+            .execution_options(synchronize_session=False)
+        )

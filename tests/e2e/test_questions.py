@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.delivery import Delivery
+from bot.app import create_delivery
 from storage.models import Answer, Community, Question, RoutingRequest
 from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, Harness
 from tests.fakes.telegram_api import User
@@ -14,10 +14,12 @@ CHEN = User(105, "Chen", username="chen", language_code="en")
 
 
 async def deliver(h: Harness) -> int:
+    """Run the outbox sender as `peerbot run` wires it (on the test's clock)."""
+
     async def sleep(seconds: float) -> None:
         h.clock.advance(seconds=seconds)
 
-    return await Delivery(h.bot, h.db, h.clock, sleep=sleep).run_once()
+    return await create_delivery(h.bot, h.db, h.clock, h.dp["i18n"], sleep).run_once()
 
 
 async def knows(h: Harness, user: User, topics: str) -> None:
@@ -29,7 +31,7 @@ async def knows(h: Harness, user: User, topics: str) -> None:
 
 
 async def group_with_experts(h: Harness) -> None:
-    await h.add_bot_to_group()
+    await h.add_bot_to_group(by=BOB)  # an English-speaking group
     await knows(h, BOB, "GIS")
     await knows(h, CHEN, "GIS, zoning")
     await h.say(ALICE, "/start")  # so answers can reach her privately too
@@ -75,7 +77,7 @@ async def test_not_my_area_passes_the_question_to_the_next_expert(h: Harness) ->
     assert await deliver(h) == 1
     assert "#GIS question for one expert" in h.last_text(second_user.id)
     statuses = sorted(r.status for r in await h.all(select(RoutingRequest)))
-    assert statuses == ["declined", "pending"]
+    assert statuses == ["declined", "sent"]
 
 
 async def test_later_reminds_the_expert_four_hours_on(h: Harness) -> None:
@@ -102,7 +104,7 @@ async def test_someone_elses_request_button_changes_nothing(h: Harness) -> None:
     assert h.last_answer().get("show_alert") is True
     await h.send(h.fake.callback(BOB, invite, "rq:a:999999"))  # no such request
     assert h.last_answer().get("show_alert") is True
-    assert {r.status for r in await h.all(select(RoutingRequest))} == {"pending"}
+    assert {r.status for r in await h.all(select(RoutingRequest))} == {"sent"}
     assert await h.one(select(func.count()).select_from(Answer)) == 0
 
 
@@ -137,3 +139,23 @@ async def test_each_expert_is_asked_in_their_own_language(h: Harness) -> None:
     invite = h.last_text(MARIA.id)
     assert "Pregunta #1" in invite and "Pregunta de Alice" in invite
     assert "Responder" in str(h.fake.last_message(MARIA.id)["reply_markup"])
+
+
+async def test_an_expert_who_blocked_the_bot_is_replaced_by_the_next(h: Harness) -> None:
+    await group_with_experts(h)
+    async with h.db.session() as session:
+        await session.execute(update(Community).values(routing_fanout=1))
+        await session.commit()
+    h.fake.block(BOB.id)
+    h.fake.block(CHEN.id)
+    await h.say(ALICE, "/ask #GIS anyone?", GROUP)
+    await deliver(h)  # the first expert is unreachable: the other is asked instead
+    statuses = sorted(r.status for r in await h.all(select(RoutingRequest)))
+    assert statuses == ["unreachable", "unreachable"]  # both blocked: nobody left to ask
+    h.fake.unblock(CHEN.id)
+    await h.say(CHEN, "/start")  # Chen can be messaged again
+    await h.say(ALICE, "/ask #GIS once more?", GROUP)
+    assert await deliver(h) == 1
+    assert "#GIS once more?" in h.last_text(CHEN.id)
+    second = await h.all(select(RoutingRequest.status).join(Question).where(Question.number == 2))
+    assert second == ["sent"]
