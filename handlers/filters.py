@@ -45,3 +45,17 @@ class _CommandLike(Filter):
 
 commands_only = _CommandLike()
 service_messages = where(F.new_chat_members | F.left_chat_member | F.migrate_to_chat_id)
+
+
+class _PrivateOrCommand(Filter):
+    """A private message, or a command anywhere: what a router of commands and private
+    dialog steps needs to look at; group chatter passes it in one check."""
+
+    async def __call__(self, message: Message) -> bool:
+        if message.chat.type == "private":
+            return True
+        text = message.text or message.caption
+        return text is not None and text.startswith("/")
+
+
+private_or_commands = _PrivateOrCommand()

@@ -27,7 +27,7 @@ from bot.services.questions import (
     QuestionsService,
     QuestionTooLong,
 )
-from handlers.filters import groups, private, private_buttons, where
+from handlers.filters import groups, private, private_buttons, private_or_commands, where
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +261,7 @@ async def st_answer_not_text(message: Message) -> None:
 
 def setup() -> Router:
     router = Router(name=__name__)
+    router.message.filter(private_or_commands)
     router.message.register(cmd_ask_group, Command("ask"), groups)
     router.message.register(cmd_ask_private, Command("ask"), private)
     router.callback_query.register(cb_request, private_buttons, RequestCb.filter())
