@@ -29,6 +29,8 @@ def private_commands() -> list[BotCommand]:
 
 def group_commands() -> list[BotCommand]:
     return [
+        BotCommand(command="ask", description=_("Ask the members who know the topic")),
+        BotCommand(command="close", description=_("Close your question (by its number)")),
         BotCommand(command="help", description=_("How this group uses me")),
         BotCommand(command="profile", description=_("Set up your profile (in private)")),
     ]

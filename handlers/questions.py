@@ -17,10 +17,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.delivery import Delivery
 from bot.services.members import Actor
 from bot.services.questions import (
+    AlreadyVoted,
     AnswerRelay,
     AnswerTooLong,
     EmptyAnswer,
     EmptyQuestion,
+    NotYourAnswer,
+    NotYourQuestion,
     NotYourRequest,
     PeerInvite,
     QuestionError,
@@ -38,6 +41,11 @@ class Answering(StatesGroup):
 
 class RequestCb(CallbackData, prefix="rq"):
     act: str  # a: answer, d: not my area, l: later
+    id: int
+
+
+class AnswerCb(CallbackData, prefix="an"):
+    act: str  # ok: accept, h: helpful
     id: int
 
 
@@ -94,19 +102,38 @@ def invite_message(i18n: I18n, invite: PeerInvite) -> tuple[str, dict[str, Any]]
     return "\n".join(lines), markup.model_dump(exclude_none=True)
 
 
-def answer_messages(i18n: I18n, relay: AnswerRelay) -> tuple[str, str]:
-    """The answer as the asker sees it privately and as the group sees it."""
+def _answer_button(text: str, act: str, answer_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=AnswerCb(act=act, id=answer_id).pack())
+
+
+def answer_messages(
+    i18n: I18n, relay: AnswerRelay
+) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+    """The answer as the asker sees it privately (Accept, Helpful) and as the group sees it
+    (Helpful), with their buttons."""
     name = escape(relay.author_name, quote=False)
     body = escape(relay.answer, quote=False)
     with i18n.context(), i18n.use_locale(relay.asker_locale):
         to_asker = _("<b>An answer to your question #{number}</b>, from {name}:").format(
             number=relay.number, name=name
         )
+        asker_buttons = [
+            _answer_button(_("✅ Accept"), "ok", relay.answer_id),
+            _answer_button(_("👍 Helpful"), "h", relay.answer_id),
+        ]
     with i18n.context(), i18n.use_locale(relay.group_locale):
         to_group = _("<b>Answer to question #{number}</b>, from {name}:").format(
             number=relay.number, name=name
         )
-    return f"{to_asker}\n\n{body}", f"{to_group}\n\n{body}"
+        group_buttons = [_answer_button(_("👍 Helpful"), "h", relay.answer_id)]
+    return (
+        (f"{to_asker}\n\n{body}", _markup(asker_buttons)),
+        (f"{to_group}\n\n{body}", _markup(group_buttons)),
+    )
+
+
+def _markup(row: list[InlineKeyboardButton]) -> dict[str, Any]:
+    return InlineKeyboardMarkup(inline_keyboard=[row]).model_dump(exclude_none=True)
 
 
 def question_error_text(error: QuestionError) -> str:
@@ -255,6 +282,48 @@ async def st_answer_text(
         delivery.wake()
 
 
+async def cb_answer(
+    query: CallbackQuery, callback_data: AnswerCb, actor: Actor, questions: QuestionsService
+) -> None:
+    """Accept (the asker only) or Helpful (anyone but the author, once)."""
+    try:
+        if callback_data.act == "ok":
+            number = await questions.accept(callback_data.id, actor.member_id)
+            await query.answer(
+                _("Accepted: question #{number} is answered. Thank you!").format(number=number)
+            )
+            await _drop_buttons(query)
+        else:
+            count = await questions.helpful(callback_data.id, actor.member_id)
+            await query.answer(_("Marked helpful ({count}).").format(count=count))
+    except AlreadyVoted:
+        await query.answer(_("You have already marked this answer helpful."))
+    except NotYourAnswer:
+        if callback_data.act == "ok":
+            text = _("Only the member who asked can accept an answer.")
+        else:
+            text = _("You can't mark your own answer helpful.")
+        await query.answer(text, show_alert=True)
+
+
+async def cmd_close(
+    message: Message, command: CommandObject, actor: Actor, questions: QuestionsService
+) -> None:
+    assert actor.community_id is not None
+    raw = (command.args or "").strip().lstrip("#")
+    if not raw.isdigit():
+        await message.reply(_("Say which question to close, e.g. /close 12"))
+        return
+    try:
+        await questions.close(actor.community_id, int(raw), actor.member_id)
+    except NotYourQuestion:
+        await message.reply(
+            _("Only the member who asked question #{number} can close it.").format(number=raw)
+        )
+        return
+    await message.reply(_("Question #{number} is closed. Thanks, everyone!").format(number=raw))
+
+
 async def st_answer_not_text(message: Message) -> None:
     await message.answer(question_error_text(EmptyAnswer()))
 
@@ -264,7 +333,9 @@ def setup() -> Router:
     router.message.filter(private_or_commands)
     router.message.register(cmd_ask_group, Command("ask"), groups)
     router.message.register(cmd_ask_private, Command("ask"), private)
+    router.message.register(cmd_close, Command("close"), groups)
     router.callback_query.register(cb_request, private_buttons, RequestCb.filter())
+    router.callback_query.register(cb_answer, AnswerCb.filter())
     answering = StateFilter(Answering.text)
     router.message.register(
         st_answer_text, answering, private, where(F.text), where(~F.text.startswith("/"))

@@ -55,6 +55,19 @@ class AnswerTooLong(QuestionError):
         self.limit = MAX_ANSWER
 
 
+class NotYourAnswer(QuestionError):
+    """Accepting an answer to someone else's question, voting for one's own answer, or for an
+    answer that is gone."""
+
+
+class AlreadyVoted(QuestionError):
+    pass
+
+
+class NotYourQuestion(QuestionError):
+    """Closing a question that is not this member's, or that does not exist here."""
+
+
 class NotYourRequest(QuestionError):
     """A button for a request that is not this member's, or that is over (answered,
     declined, or the question closed)."""
@@ -86,6 +99,7 @@ Render = Callable[[PeerInvite], tuple[str, dict[str, Any]]]
 class AnswerRelay:
     """An answer on its way to the asker (privately) and to the group (as a reply)."""
 
+    answer_id: int
     number: int
     answer: str
     author_name: str
@@ -94,8 +108,14 @@ class AnswerRelay:
     group_locale: str
 
 
-# The caller's rendering of an answer: (text for the asker, text for the group), HTML.
-RenderAnswer = Callable[[AnswerRelay], tuple[str, str]]
+# The caller's rendering of an answer: (text, reply markup) for the asker, then for the group.
+Rendered = tuple[str, dict[str, Any] | None]
+RenderAnswer = Callable[[AnswerRelay], tuple[Rendered, Rendered]]
+
+# Earned expertise: what an accepted answer and a helpful vote add to the answerer's weight on
+# the question's tags (bot.services.matching reads declared + earned).
+ACCEPTED_WEIGHT = 1.0
+HELPFUL_WEIGHT = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +400,7 @@ class QuestionsService:
             author = await self.repo.member(member_id)
             asker = await self.repo.member(question.asker_id) if question.asker_id else None
             relay = AnswerRelay(
+                answer_id=answer.id,
                 number=question.number,
                 answer=body,
                 author_name=author.first_name if author else "",
@@ -391,11 +412,12 @@ class QuestionsService:
                 ),
                 group_locale=community.language,
             )
-            to_asker, to_group = render(relay)
+            (to_asker, asker_markup), (to_group, group_markup) = render(relay)
             if relay.asker_user_id is not None:
                 await self.outbox.queue(
                     relay.asker_user_id,
                     to_asker,
+                    reply_markup=asker_markup,
                     dedupe_key=f"answer:{answer.id}:asker",
                     kind="answer",
                     ref_id=answer.id,
@@ -403,6 +425,7 @@ class QuestionsService:
             await self.outbox.queue(
                 community.chat_id,
                 to_group,
+                reply_markup=group_markup,
                 reply_to=question.group_message_id,
                 thread_id=question.thread_id,
                 dedupe_key=f"answer:{answer.id}:group",
@@ -410,3 +433,58 @@ class QuestionsService:
                 ref_id=answer.id,
             )
             return question.number
+
+    async def accept(self, answer_id: int, member_id: int) -> int:
+        """The asker accepts an answer: the question is answered (no more escalation), and the
+        answerer earns weight on its topics. Returns the question's number."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            found = await self.repo.answer_with_question(answer_id)
+            if found is None or found[1].asker_id != member_id:
+                raise NotYourAnswer()
+            answer, question = found
+            if not answer.accepted:
+                answer.accepted, answer.accepted_at, answer.accepted_by_id = True, now, member_id
+                if answer.author_id is not None:
+                    await self.repo.earn(
+                        answer.author_id,
+                        await self.repo.question_tag_ids(question.id),
+                        ACCEPTED_WEIGHT,
+                        now,
+                    )
+            if question.status == "open":
+                question.status, question.answered_at = "answered", now
+            question.next_escalation_at = None
+            question.updated_at = now
+            return question.number
+
+    async def helpful(self, answer_id: int, member_id: int) -> int:
+        """A member marks an answer helpful (once; not their own). Returns the new count."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            found = await self.repo.answer_with_question(answer_id)
+            if found is None or found[0].author_id == member_id:
+                raise NotYourAnswer()
+            answer, question = found
+            if not await self.repo.add_vote(answer.id, member_id, "helpful", now):
+                raise AlreadyVoted()
+            answer.helpful_count += 1
+            if answer.author_id is not None:
+                await self.repo.earn(
+                    answer.author_id,
+                    await self.repo.question_tag_ids(question.id),
+                    HELPFUL_WEIGHT,
+                    now,
+                )
+            return answer.helpful_count
+
+    async def close(self, community_id: int, number: int, member_id: int) -> None:
+        """The asker closes their question #`number`: no more peers are asked."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            question = await self.repo.by_number(community_id, number)
+            if question is None or question.asker_id != member_id:
+                raise NotYourQuestion()
+            question.status, question.closed_at = "closed", now
+            question.next_escalation_at = None
+            question.updated_at = now

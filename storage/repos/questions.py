@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Answer,
+    AnswerVote,
     Community,
     Member,
     MemberExpertise,
@@ -229,3 +231,58 @@ class QuestionsRepo:
             .values(status="sent", sent_at=now, dm_message_id=message_id)
             .execution_options(synchronize_session=False)
         )
+
+    async def answer_with_question(self, answer_id: int) -> tuple[Answer, Question] | None:
+        row = (
+            await self.session.execute(
+                select(Answer, Question)
+                .join(Question, Question.id == Answer.question_id)
+                .where(Answer.id == answer_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def by_number(self, community_id: int, number: int) -> Question | None:
+        return await self.session.scalar(
+            select(Question).where(Question.community_id == community_id, Question.number == number)
+        )
+
+    async def add_vote(self, answer_id: int, member_id: int, kind: str, now: datetime) -> bool:
+        """False if this member already voted so (nothing changes)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(
+                    AnswerVote(answer_id=answer_id, member_id=member_id, kind=kind, created_at=now)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def earn(self, member_id: int, tag_ids: list[int], weight: float, now: datetime) -> None:
+        """Add earned `weight` to the member's expertise on `tag_ids` (creating the rows)."""
+        if not tag_ids:
+            return
+        rows = {
+            e.tag_id: e
+            for e in await self.session.scalars(
+                select(MemberExpertise).where(
+                    MemberExpertise.member_id == member_id, MemberExpertise.tag_id.in_(tag_ids)
+                )
+            )
+        }
+        for tag_id in tag_ids:
+            row = rows.get(tag_id)
+            if row is None:
+                self.session.add(
+                    MemberExpertise(
+                        member_id=member_id,
+                        tag_id=tag_id,
+                        declared=False,
+                        earned_weight=weight,
+                        updated_at=now,
+                    )
+                )
+            else:
+                row.earned_weight += weight
+                row.updated_at = now
+        await self.session.flush()

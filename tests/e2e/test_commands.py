@@ -26,7 +26,12 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
     await h.dp.emit_startup(bot=h.bot)
     private = [c["command"] for c in h.fake.commands("all_private_chats")]
     assert private == ["start", "profile", "expertise", "help", "cancel"]
-    assert [c["command"] for c in h.fake.commands("all_group_chats")] == ["help", "profile"]
+    assert [c["command"] for c in h.fake.commands("all_group_chats")] == [
+        "ask",
+        "close",
+        "help",
+        "profile",
+    ]
     assert h.fake.commands("all_chat_administrators")
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]

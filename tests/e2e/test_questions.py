@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from bot.app import create_delivery
-from storage.models import Answer, Community, Question, RoutingRequest
+from storage.models import Answer, Community, MemberExpertise, Question, RoutingRequest
 from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, Harness
 from tests.fakes.telegram_api import User
 
@@ -159,3 +159,57 @@ async def test_an_expert_who_blocked_the_bot_is_replaced_by_the_next(h: Harness)
     assert "#GIS once more?" in h.last_text(CHEN.id)
     second = await h.all(select(RoutingRequest.status).join(Question).where(Question.number == 2))
     assert second == ["sent"]
+
+
+async def answered(h: Harness) -> None:
+    """Alice asked #1 about GIS; Bob answered it."""
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask Which #GIS layers for zoning?", GROUP)
+    await deliver(h)
+    await h.press(BOB, "✍️ Answer", BOB.id)
+    await h.say(BOB, "The cadastral one.")
+    await deliver(h)
+
+
+async def test_the_asker_accepts_an_answer_and_the_answerer_earns_weight(h: Harness) -> None:
+    await answered(h)
+    await h.press(CHEN, "👍 Helpful", GROUP.id)
+    assert "Marked helpful (1)" in h.last_answer()["text"]
+    await h.press(CHEN, "👍 Helpful", GROUP.id)
+    assert "already marked" in h.last_answer()["text"]
+    await h.press(ALICE, "✅ Accept", ALICE.id)
+    assert "question #1 is answered" in h.last_answer()["text"]
+    question = await h.one(select(Question))
+    assert question.status == "answered" and question.next_escalation_at is None
+    answer = await h.one(select(Answer))
+    assert answer.accepted and answer.helpful_count == 1
+    bob = await h.member(BOB)
+    earned = await h.all(
+        select(MemberExpertise.earned_weight).where(MemberExpertise.member_id == bob.id)
+    )
+    assert earned == [1.25, 1.25]  # on GIS and zoning: accepted (1) + one helpful vote (0.25)
+
+
+async def test_only_the_asker_accepts_and_nobody_votes_for_themselves(h: Harness) -> None:
+    await answered(h)
+    answer = await h.one(select(Answer))
+    group_copy = h.fake.last_message(GROUP.id)
+    await h.send(h.fake.callback(CHEN, group_copy, f"an:ok:{answer.id}"))  # forged Accept
+    assert "Only the member who asked" in h.last_answer()["text"]
+    await h.press(BOB, "👍 Helpful", GROUP.id)
+    assert "your own answer" in h.last_answer()["text"]
+    answer = await h.one(select(Answer))
+    assert not answer.accepted and answer.helpful_count == 0
+    assert (await h.one(select(Question))).status == "open"
+
+
+async def test_the_asker_closes_a_question(h: Harness) -> None:
+    await answered(h)
+    await h.say(BOB, "/close 1", GROUP)
+    assert "Only the member who asked question #1" in h.fake.last_message(GROUP.id)["text"]
+    await h.say(ALICE, "/close", GROUP)
+    assert "/close 12" in h.fake.last_message(GROUP.id)["text"]
+    await h.say(ALICE, "/close #1", GROUP)
+    assert "Question #1 is closed" in h.fake.last_message(GROUP.id)["text"]
+    question = await h.one(select(Question))
+    assert question.status == "closed" and question.next_escalation_at is None
