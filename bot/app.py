@@ -19,6 +19,7 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.i18n import create_i18n
+from bot.messages import invite_message
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
 from bot.services.questions import QuestionsService
@@ -78,8 +79,6 @@ def create_delivery(
     """The outbox sender, told what became of the invitations it carried: a delivered one is
     recorded on its request; an undeliverable one (the peer blocked the bot) passes the
     question to the next-best peer, so no question waits on someone who cannot be reached."""
-    from handlers.questions import invite_message
-
     delivery: Delivery
 
     async def on_outcome(message: OutboxMessage, outcome: str) -> None:

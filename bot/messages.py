@@ -1,11 +1,15 @@
 """Texts and buttons that both handlers and scheduled jobs send (so they live below handlers)."""
 
 from html import escape
+from typing import Any
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
+from bot.services.questions import AnswerRelay, PeerInvite
 
 PROFILE_PAYLOAD = "profile_{community_id}"
 
@@ -49,3 +53,103 @@ def newcomers_welcome(newcomers: list[Newcomer], custom_text: str | None) -> str
 
 def apology() -> str:
     return _("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+# ---------------------------------------------------------------- questions
+
+
+class RequestCb(CallbackData, prefix="rq"):
+    act: str  # a: answer, d: not my area, l: later
+    id: int
+
+
+class AnswerCb(CallbackData, prefix="an"):
+    act: str  # ok: accept, h: helpful
+    id: int
+
+
+def group_link(chat_id: int, message_id: int | None) -> str | None:
+    """A t.me link to a supergroup message (members of the group can open it)."""
+    text = str(chat_id)
+    if message_id is None or not text.startswith("-100"):
+        return None
+    return f"https://t.me/c/{text[4:]}/{message_id}"
+
+
+def invite_message(i18n: I18n, invite: PeerInvite) -> tuple[str, dict[str, Any]]:
+    """A peer's private invitation, in the peer's language."""
+    with i18n.context(), i18n.use_locale(invite.locale):  # also outside an update
+        header = _("<b>Question #{number}</b> in {title}").format(
+            number=invite.number, title=escape(invite.community_title, quote=False)
+        )
+        if invite.reminder:
+            header = _("⏰ Reminder") + "\n" + header
+        lines = [header]
+        if invite.asker_name:
+            lines.append(_("Asked by {name}").format(name=escape(invite.asker_name, quote=False)))
+        if invite.tags:
+            lines.append(
+                _("Topics: {tags}").format(
+                    tags=", ".join(escape(t, quote=False) for t in invite.tags)
+                )
+            )
+        lines += ["", escape(invite.text, quote=False), ""]
+        link = group_link(invite.community_chat_id, invite.group_message_id)
+        if link:
+            lines.append(_('<a href="{link}">Open it in the group</a>').format(link=link))
+        lines.append(_("You know this topic: can you help?"))
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("✍️ Answer"),
+                        callback_data=RequestCb(act="a", id=invite.request_id).pack(),
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        text=_("Not my area"),
+                        callback_data=RequestCb(act="d", id=invite.request_id).pack(),
+                    ),
+                    InlineKeyboardButton(
+                        text=_("Later"),
+                        callback_data=RequestCb(act="l", id=invite.request_id).pack(),
+                    ),
+                ],
+            ]
+        )
+    return "\n".join(lines), markup.model_dump(exclude_none=True)
+
+
+def _answer_button(text: str, act: str, answer_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=AnswerCb(act=act, id=answer_id).pack())
+
+
+def answer_messages(
+    i18n: I18n, relay: AnswerRelay
+) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+    """The answer as the asker sees it privately (Accept, Helpful) and as the group sees it
+    (Helpful), with their buttons."""
+    name = escape(relay.author_name, quote=False)
+    body = escape(relay.answer, quote=False)
+    with i18n.context(), i18n.use_locale(relay.asker_locale):
+        to_asker = _("<b>An answer to your question #{number}</b>, from {name}:").format(
+            number=relay.number, name=name
+        )
+        asker_buttons = [
+            _answer_button(_("✅ Accept"), "ok", relay.answer_id),
+            _answer_button(_("👍 Helpful"), "h", relay.answer_id),
+        ]
+    with i18n.context(), i18n.use_locale(relay.group_locale):
+        to_group = _("<b>Answer to question #{number}</b>, from {name}:").format(
+            number=relay.number, name=name
+        )
+        group_buttons = [_answer_button(_("👍 Helpful"), "h", relay.answer_id)]
+    return (
+        (f"{to_asker}\n\n{body}", _markup(asker_buttons)),
+        (f"{to_group}\n\n{body}", _markup(group_buttons)),
+    )
+
+
+def _markup(row: list[InlineKeyboardButton]) -> dict[str, Any]:
+    return InlineKeyboardMarkup(inline_keyboard=[row]).model_dump(exclude_none=True)
