@@ -9,7 +9,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
-from bot.services.questions import AnswerRelay, PeerInvite
+from bot.services.questions import AnswerRelay, Escalation, PeerInvite
 
 PROFILE_PAYLOAD = "profile_{community_id}"
 
@@ -153,3 +153,25 @@ def answer_messages(
 
 def _markup(row: list[InlineKeyboardButton]) -> dict[str, Any]:
     return InlineKeyboardMarkup(inline_keyboard=[row]).model_dump(exclude_none=True)
+
+
+def moderator_notice(i18n: I18n, locale: str, escalation: Escalation) -> str:
+    """To a moderator, privately: a question two rounds of peers left unanswered."""
+    with i18n.context(), i18n.use_locale(locale):
+        text = _(
+            "Question #{number} in {title} has no answer after two rounds of asking the members "
+            "who know its topic. Could you invite someone who can answer it?"
+        ).format(number=escalation.number, title=escape(escalation.community_title, quote=False))
+        link = group_link(escalation.community_chat_id, escalation.group_message_id)
+        if link:
+            text += "\n" + _('<a href="{link}">Open it in the group</a>').format(link=link)
+    return text
+
+
+def moderators_in_group(i18n: I18n, escalation: Escalation) -> str:
+    """In the group, when no moderator can be messaged privately."""
+    with i18n.context(), i18n.use_locale(escalation.community_language):
+        return _(
+            "Question #{number} still has no answer. Moderators: could you invite someone who "
+            "knows the topic?"
+        ).format(number=escalation.number)

@@ -7,6 +7,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import jobs
 
 WELCOME_JOB_ID = "welcome-flush"
+ESCALATION_JOB_ID = "question-escalation"
+ESCALATION_EVERY_SECONDS = 300
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -18,6 +20,16 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         seconds=max(5, settings.welcome_batch_seconds // 4),
         kwargs=deps,
         id=WELCOME_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        jobs.escalate_questions,
+        "interval",
+        seconds=ESCALATION_EVERY_SECONDS,
+        kwargs=deps,
+        id=ESCALATION_JOB_ID,
         replace_existing=True,
         coalesce=True,
         max_instances=1,

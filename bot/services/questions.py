@@ -22,6 +22,7 @@ from storage.repos.tags import TagsRepo
 MAX_QUESTION = 3000  # characters: the peers' message adds a header and a link
 MAX_ANSWER = 3000  # characters: the relayed message adds a header
 LATER = timedelta(hours=4)
+ROUNDS = 2  # rounds of peers asked before the moderators are told
 OPEN_REQUEST = ("pending", "sent", "later")
 
 
@@ -123,6 +124,24 @@ class OpenRequest:
     request_id: int
     number: int
     question: str
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """What one escalation did: a new round of peers, or (after the last round) the
+    moderators are to be told."""
+
+    question_id: int
+    number: int
+    round: int
+    invited: int
+    tell_moderators: bool
+    community_id: int
+    community_chat_id: int
+    community_title: str
+    community_language: str
+    group_message_id: int | None
+    thread_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,3 +507,48 @@ class QuestionsService:
             question.status, question.closed_at = "closed", now
             question.next_escalation_at = None
             question.updated_at = now
+
+    async def due_for_escalation(self, limit: int = 100) -> list[int]:
+        """Open questions nobody has answered within their community's escalation hours."""
+        async with transaction(self.session, write=False):
+            return await self.repo.due_for_escalation(self.clock.now(), limit)
+
+    async def escalate(self, question_id: int, render: Render) -> Escalation | None:
+        """The next round of peers for an unanswered question, or, after the last round, word
+        for the moderators. None if it is not due (any more): answered meanwhile, or another
+        instance took it."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            if not await self.repo.claim_escalation(question_id, now):
+                return None
+            found = await self.repo.question_with_community(question_id)
+            if found is None:
+                return None
+            question, community = found
+            invited, tell = 0, question.round >= ROUNDS
+            if not tell:
+                question.round += 1
+                tag_ids = await self.repo.question_tag_ids(question.id)
+                labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
+                invited = await self._invite(question, community, tag_ids, labels, render, now)
+                question.next_escalation_at = now + timedelta(hours=community.escalation_hours)
+            question.updated_at = now
+            return Escalation(
+                question_id=question.id,
+                number=question.number,
+                round=question.round,
+                invited=invited,
+                tell_moderators=tell,
+                community_id=community.id,
+                community_chat_id=community.chat_id,
+                community_title=community.title,
+                community_language=community.language,
+                group_message_id=question.group_message_id,
+                thread_id=question.thread_id,
+            )
+
+    async def locales_of(self, user_ids: list[int], fallback: str) -> dict[int, str]:
+        """The language to write to each of `user_ids` who can be messaged privately."""
+        async with transaction(self.session, write=False):
+            members = await self.repo.reachable_by_user_id(user_ids)
+        return {m.user_id: pick_locale(m.language, m.telegram_language, fallback) for m in members}

@@ -286,3 +286,50 @@ class QuestionsRepo:
                 row.earned_weight += weight
                 row.updated_at = now
         await self.session.flush()
+
+    async def due_for_escalation(self, now: datetime, limit: int) -> list[int]:
+        rows = await self.session.scalars(
+            select(Question.id)
+            .where(
+                Question.status == "open",
+                Question.first_answer_at.is_(None),
+                Question.next_escalation_at <= now,
+            )
+            .order_by(Question.next_escalation_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def claim_escalation(self, question_id: int, now: datetime) -> bool:
+        """Take the question's due escalation (one instance only): its slot is cleared."""
+        result = await self.session.execute(
+            update(Question)
+            .where(
+                Question.id == question_id,
+                Question.status == "open",
+                Question.first_answer_at.is_(None),
+                Question.next_escalation_at <= now,
+            )
+            .values(next_escalation_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    async def question_with_community(self, question_id: int) -> tuple[Question, Community] | None:
+        row = (
+            await self.session.execute(
+                select(Question, Community)
+                .join(Community, Community.id == Question.community_id)
+                .where(Question.id == question_id)
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def reachable_by_user_id(self, user_ids: list[int]) -> list[Member]:
+        if not user_ids:
+            return []
+        rows = await self.session.scalars(
+            select(Member).where(Member.user_id.in_(user_ids), Member.dm_available.is_(True))
+        )
+        return list(rows)

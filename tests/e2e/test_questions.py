@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from bot import jobs
 from bot.app import create_delivery
 from storage.models import Answer, Community, MemberExpertise, Question, RoutingRequest
 from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, Harness
@@ -213,3 +214,58 @@ async def test_the_asker_closes_a_question(h: Harness) -> None:
     assert "Question #1 is closed" in h.fake.last_message(GROUP.id)["text"]
     question = await h.one(select(Question))
     assert question.status == "closed" and question.next_escalation_at is None
+
+
+async def escalate(h: Harness) -> int:
+    return await jobs.escalate_questions(h.bot, h.db, h.clock, h.settings, h.dp["i18n"])
+
+
+async def test_an_unanswered_question_goes_to_more_peers_then_to_the_moderators(
+    h: Harness,
+) -> None:
+    await group_with_experts(h)
+    dana, emeka = User(106, "Dana", language_code="en"), User(107, "Emeka", language_code="en")
+    await knows(h, dana, "GIS")
+    await knows(h, emeka, "GIS")
+    h.fake.set_chat_member(GROUP, MARIA, "administrator")
+    await h.say(MARIA, "/start")  # a moderator the bot can message
+    async with h.db.session() as session:
+        await session.execute(update(Community).values(routing_fanout=2))
+        await session.commit()
+    await h.say(ALICE, "/ask Any #GIS help?", GROUP)
+    await deliver(h)
+    assert len(await h.all(select(RoutingRequest))) == 2
+    h.clock.advance(hours=23)
+    assert await escalate(h) == 0  # not yet
+    h.clock.advance(hours=1)
+    assert await escalate(h) == 1  # round 2: the two not asked yet
+    assert await escalate(h) == 0  # once
+    await deliver(h)
+    rounds = sorted(r.round for r in await h.all(select(RoutingRequest)))
+    assert rounds == [1, 1, 2, 2]
+    h.clock.advance(hours=24)
+    assert await escalate(h) == 1  # after two rounds: the moderators
+    await deliver(h)
+    notice = h.last_text(MARIA.id)  # in her language
+    assert "#1" in notice and GROUP.title in notice and "/ask" not in notice
+    h.clock.advance(hours=48)
+    assert await escalate(h) == 0  # and nothing more
+
+
+async def test_an_answered_question_is_not_escalated(h: Harness) -> None:
+    await answered(h)
+    h.clock.advance(hours=25)
+    assert await escalate(h) == 0
+    assert {r.round for r in await h.all(select(RoutingRequest))} == {1}
+
+
+async def test_moderators_nobody_can_message_are_asked_in_the_group(h: Harness) -> None:
+    await group_with_experts(h)
+    h.fake.set_chat_member(GROUP, MARIA, "administrator")  # never started the bot
+    await h.say(ALICE, "/ask Who knows #Hydrology?", GROUP)  # nobody: no peers at all
+    for _ in range(2):
+        h.clock.advance(hours=24)
+        assert await escalate(h) == 1
+    await deliver(h)
+    notice = h.fake.last_message(GROUP.id)
+    assert "Moderators: could you invite someone" in notice["text"]
