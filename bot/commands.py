@@ -22,6 +22,8 @@ def private_commands() -> list[BotCommand]:
         BotCommand(command="start", description=_("Start and set up your profile")),
         BotCommand(command="profile", description=_("See and edit your profile")),
         BotCommand(command="expertise", description=_("Choose the topics you know")),
+        BotCommand(command="myquestions", description=_("The questions you asked")),
+        BotCommand(command="myrequests", description=_("Questions waiting for your answer")),
         BotCommand(command="help", description=_("What I can do")),
         BotCommand(command="cancel", description=_("Leave the current dialog")),
     ]
@@ -31,13 +33,17 @@ def group_commands() -> list[BotCommand]:
     return [
         BotCommand(command="ask", description=_("Ask the members who know the topic")),
         BotCommand(command="close", description=_("Close your question (by its number)")),
+        BotCommand(command="open", description=_("Questions still open")),
         BotCommand(command="help", description=_("How this group uses me")),
         BotCommand(command="profile", description=_("Set up your profile (in private)")),
     ]
 
 
 def admin_commands() -> list[BotCommand]:
-    return group_commands()
+    return [
+        *group_commands(),
+        BotCommand(command="why", description=_("Who was asked about a question, and why")),
+    ]
 
 
 async def register_commands(bot: Bot, i18n: I18n) -> None:

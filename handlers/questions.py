@@ -1,6 +1,7 @@
 """/ask in a group; the asked peers' buttons (Answer, Not my area, Later); the answer dialog."""
 
 import logging
+from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -11,8 +12,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.config import Settings
 from bot.delivery import Delivery
-from bot.messages import AnswerCb, RequestCb, answer_messages, invite_message
+from bot.messages import AnswerCb, RequestCb, answer_messages, group_link, invite_message
 from bot.services.members import Actor
 from bot.services.questions import (
     AlreadyVoted,
@@ -23,6 +25,7 @@ from bot.services.questions import (
     NotYourQuestion,
     NotYourRequest,
     QuestionError,
+    QuestionLine,
     QuestionsService,
     QuestionTooLong,
 )
@@ -223,6 +226,145 @@ async def cmd_close(
     await message.reply(_("Question #{number} is closed. Thanks, everyone!").format(number=raw))
 
 
+def N_(text: str) -> str:
+    """Marks `text` for translation where it is defined; translated where it is shown."""
+    return text
+
+
+STATUS = {"open": N_("open"), "answered": N_("answered"), "closed": N_("closed")}
+REQUEST_STATUS = {
+    "pending": N_("not delivered yet"),
+    "sent": N_("asked"),
+    "later": N_("later"),
+    "answered": N_("answered"),
+    "declined": N_("not their area"),
+    "unreachable": N_("unreachable"),
+}
+
+
+def _question_line(line: QuestionLine, *, where: bool, status: bool) -> str:
+    text = line.text if len(line.text) <= 80 else line.text[:79] + "…"
+    link = group_link(line.community_chat_id, line.group_message_id)
+    number = f'<a href="{link}">#{line.number}</a>' if link else f"#{line.number}"
+    parts = [number]
+    if where:
+        parts.append(_("in {title}").format(title=escape(line.community_title, quote=False)))
+    parts.append("— " + escape(text, quote=False))
+    details = [_("{count} answer(s)").format(count=line.answers)]
+    if status:
+        details.insert(0, _(STATUS.get(line.status, line.status)))
+    return " ".join(parts) + f" ({', '.join(details)})"
+
+
+def _listing(
+    title: str, empty: str, lines: list[QuestionLine], *, where: bool, status: bool
+) -> str:
+    if not lines:
+        return empty
+    return "\n".join([title, *(_question_line(q, where=where, status=status) for q in lines)])
+
+
+async def cmd_open(message: Message, actor: Actor, questions: QuestionsService) -> None:
+    assert actor.community_id is not None
+    lines = await questions.open_questions(actor.community_id)
+    await message.reply(
+        _listing(
+            _("<b>Open questions</b>"),
+            _("No open questions. Ask one with /ask followed by your question."),
+            lines,
+            where=False,
+            status=False,
+        )
+    )
+
+
+async def cmd_my_questions(message: Message, actor: Actor, questions: QuestionsService) -> None:
+    lines = await questions.my_questions(actor.member_id)
+    await message.answer(
+        _listing(
+            _("<b>Your questions</b>"),
+            _("You have not asked anything yet. Ask in your group with /ask."),
+            lines,
+            where=True,
+            status=True,
+        )
+    )
+
+
+async def cmd_my_requests(message: Message, actor: Actor, questions: QuestionsService) -> None:
+    lines = await questions.my_requests(actor.member_id)
+    await message.answer(
+        _listing(
+            _(
+                "<b>Questions waiting for your answer</b> (use the buttons in my message "
+                "about each)"
+            ),
+            _("No questions are waiting for your answer."),
+            lines,
+            where=True,
+            status=False,
+        )
+    )
+
+
+async def is_moderator(bot: Bot, message: Message, settings: Settings) -> bool:
+    """An administrator of this group (an anonymous one posts as the group), or an owner."""
+    if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
+        return True
+    user = message.from_user
+    if user is None:
+        return False
+    if user.id in settings.bot_admins:
+        return True
+    try:
+        member = await bot.get_chat_member(message.chat.id, user.id)
+    except TelegramAPIError as error:
+        log.warning("getChatMember(%s, %s) failed: %s", message.chat.id, user.id, error)
+        return False
+    return member.status in ("creator", "administrator")
+
+
+async def cmd_why(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    actor: Actor,
+    questions: QuestionsService,
+    settings: Settings,
+) -> None:
+    """Moderators: who was asked about a question, and why."""
+    assert actor.community_id is not None
+    if not await is_moderator(bot, message, settings):
+        await message.reply(_("Only the group's administrators can see that."))
+        return
+    raw = (command.args or "").strip().lstrip("#")
+    peers = await questions.why(actor.community_id, int(raw)) if raw.isdigit() else None
+    if peers is None:
+        await message.reply(_("Say which question, e.g. /why 12"))
+        return
+    if not peers:
+        await message.reply(
+            _("Nobody was asked about question #{number}: nobody has listed its topics.").format(
+                number=raw
+            )
+        )
+        return
+    lines = [_("<b>Question #{number}</b> was asked to:").format(number=raw)]
+    for peer in peers:
+        reasons = ", ".join(f"{k} {v:.2f}" for k, v in peer.components.items())
+        lines.append(
+            _("{rank}. {name}: round {round}, score {score} ({reasons}); {status}").format(
+                rank=peer.rank,
+                name=escape(peer.name, quote=False),
+                round=peer.round,
+                score=f"{peer.score:.2f}",
+                reasons=reasons,
+                status=_(REQUEST_STATUS.get(peer.status, peer.status)),
+            )
+        )
+    await message.reply("\n".join(lines))
+
+
 async def st_answer_not_text(message: Message) -> None:
     await message.answer(question_error_text(EmptyAnswer()))
 
@@ -233,6 +375,10 @@ def setup() -> Router:
     router.message.register(cmd_ask_group, Command("ask"), groups)
     router.message.register(cmd_ask_private, Command("ask"), private)
     router.message.register(cmd_close, Command("close"), groups)
+    router.message.register(cmd_open, Command("open"), groups)
+    router.message.register(cmd_why, Command("why"), groups)
+    router.message.register(cmd_my_questions, Command("myquestions"), private)
+    router.message.register(cmd_my_requests, Command("myrequests"), private)
     router.callback_query.register(cb_request, private_buttons, RequestCb.filter())
     router.callback_query.register(cb_answer, AnswerCb.filter())
     answering = StateFilter(Answering.text)

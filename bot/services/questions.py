@@ -145,6 +145,31 @@ class Escalation:
 
 
 @dataclass(frozen=True, slots=True)
+class QuestionLine:
+    """One question in a list (/open, /myquestions, /myrequests)."""
+
+    number: int
+    text: str
+    status: str
+    answers: int
+    community_title: str
+    community_chat_id: int
+    group_message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class WhyLine:
+    """One peer asked about a question, and why (/why)."""
+
+    name: str
+    round: int
+    rank: int
+    score: float
+    components: dict[str, float]
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class Asked:
     question_id: int
     number: int
@@ -552,3 +577,30 @@ class QuestionsService:
         async with transaction(self.session, write=False):
             members = await self.repo.reachable_by_user_id(user_ids)
         return {m.user_id: pick_locale(m.language, m.telegram_language, fallback) for m in members}
+
+    async def open_questions(self, community_id: int, limit: int = 10) -> list[QuestionLine]:
+        async with transaction(self.session, write=False):
+            rows = await self.repo.question_lines(community_id=community_id, limit=limit)
+        return [QuestionLine(*row) for row in rows]
+
+    async def my_questions(self, member_id: int, limit: int = 10) -> list[QuestionLine]:
+        async with transaction(self.session, write=False):
+            rows = await self.repo.question_lines(asker_id=member_id, limit=limit)
+        return [QuestionLine(*row) for row in rows]
+
+    async def my_requests(self, member_id: int, limit: int = 10) -> list[QuestionLine]:
+        """Questions this member was asked to answer and has not responded to yet."""
+        async with transaction(self.session, write=False):
+            rows = await self.repo.question_lines(requested_member_id=member_id, limit=limit)
+        return [QuestionLine(*row) for row in rows]
+
+    async def why(self, community_id: int, number: int) -> list[WhyLine] | None:
+        """Who was asked about question #`number` and why; None if there is no such question."""
+        async with transaction(self.session, write=False):
+            question = await self.repo.by_number(community_id, number)
+            if question is None:
+                return None
+            return [
+                WhyLine(name, r.round, r.rank, r.score, dict(r.components), r.status)
+                for r, name in await self.repo.requests_of(question.id)
+            ]

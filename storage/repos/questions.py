@@ -333,3 +333,51 @@ class QuestionsRepo:
             select(Member).where(Member.user_id.in_(user_ids), Member.dm_available.is_(True))
         )
         return list(rows)
+
+    async def question_lines(
+        self,
+        *,
+        community_id: int | None = None,
+        asker_id: int | None = None,
+        requested_member_id: int | None = None,
+        limit: int,
+    ) -> list[tuple[int, str, str, int, str, int, int | None]]:
+        """Newest first: a community's open questions, a member's own, or those a member was
+        asked about and has not responded to. Each: number, text, status, answers, community
+        title, community chat id, group message id."""
+        answers = (
+            select(func.count())
+            .select_from(Answer)
+            .where(Answer.question_id == Question.id)
+            .scalar_subquery()
+        )
+        query = select(
+            Question.number,
+            Question.text,
+            Question.status,
+            answers,
+            Community.title,
+            Community.chat_id,
+            Question.group_message_id,
+        ).join(Community, Community.id == Question.community_id)
+        if community_id is not None:
+            query = query.where(Question.community_id == community_id, Question.status == "open")
+        if asker_id is not None:
+            query = query.where(Question.asker_id == asker_id)
+        if requested_member_id is not None:
+            query = query.join(RoutingRequest, RoutingRequest.question_id == Question.id).where(
+                RoutingRequest.member_id == requested_member_id,
+                RoutingRequest.status.in_(OPEN_REQUEST),
+                Question.status != "closed",
+            )
+        rows = await self.session.execute(query.order_by(Question.id.desc()).limit(limit))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    async def requests_of(self, question_id: int) -> list[tuple[RoutingRequest, str]]:
+        rows = await self.session.execute(
+            select(RoutingRequest, Member.first_name)
+            .join(Member, Member.id == RoutingRequest.member_id)
+            .where(RoutingRequest.question_id == question_id)
+            .order_by(RoutingRequest.round, RoutingRequest.rank)
+        )
+        return [(r, name) for r, name in rows]

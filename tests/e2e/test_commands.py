@@ -25,14 +25,24 @@ async def test_profile_in_group_points_to_private_chat(h: Harness) -> None:
 async def test_command_menus_per_scope_and_language(h: Harness) -> None:
     await h.dp.emit_startup(bot=h.bot)
     private = [c["command"] for c in h.fake.commands("all_private_chats")]
-    assert private == ["start", "profile", "expertise", "help", "cancel"]
+    assert private == [
+        "start",
+        "profile",
+        "expertise",
+        "myquestions",
+        "myrequests",
+        "help",
+        "cancel",
+    ]
     assert [c["command"] for c in h.fake.commands("all_group_chats")] == [
         "ask",
         "close",
+        "open",
         "help",
         "profile",
     ]
-    assert h.fake.commands("all_chat_administrators")
+    admins = [c["command"] for c in h.fake.commands("all_chat_administrators")]
+    assert admins == ["ask", "close", "open", "help", "profile", "why"]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]
     assert english != spanish

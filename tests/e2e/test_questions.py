@@ -269,3 +269,34 @@ async def test_moderators_nobody_can_message_are_asked_in_the_group(h: Harness) 
     await deliver(h)
     notice = h.fake.last_message(GROUP.id)
     assert "Moderators: could you invite someone" in notice["text"]
+
+
+async def test_open_questions_mine_and_waiting_for_me(h: Harness) -> None:
+    await answered(h)  # #1, answered by Bob (not accepted: still open)
+    await h.say(ALICE, "/ask Any #GIS training in Quito?", GROUP)  # #2
+    await deliver(h)
+    await h.say(ALICE, "/open", GROUP)
+    listing = h.fake.last_message(GROUP.id)["text"]
+    assert "#2 — Any #GIS training in Quito? (0 answer(s))" in listing
+    assert "#1 — Which #GIS layers for zoning? (1 answer(s))" in listing
+    await h.say(ALICE, "/myquestions")
+    mine = h.last_text(ALICE.id)
+    assert "#2 in Municipal Planners" in mine and "open" in mine
+    await h.say(BOB, "/myrequests")
+    waiting = h.last_text(BOB.id)
+    assert "#2" in waiting and "#1" not in waiting  # he answered #1 already
+    await h.say(ALICE, "/myrequests")
+    assert "No questions are waiting" in h.last_text(ALICE.id)
+
+
+async def test_why_shows_moderators_who_was_asked_and_why(h: Harness) -> None:
+    await answered(h)
+    await h.say(ALICE, "/why 1", GROUP)
+    assert "Only the group's administrators" in h.fake.last_message(GROUP.id)["text"]
+    h.fake.set_chat_member(GROUP, ALICE, "administrator")
+    await h.say(ALICE, "/why 1", GROUP)
+    why = h.fake.last_message(GROUP.id)["text"]
+    assert "Question #1 was asked to:" in why
+    assert "Bob: round 1" in why and "answered" in why and "expertise" in why
+    await h.say(ALICE, "/why 99", GROUP)
+    assert "/why 12" in h.fake.last_message(GROUP.id)["text"]
