@@ -8,7 +8,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.messages import invite_message, moderator_notice, moderators_in_group
+from bot.messages import accept_nudge, invite_message, moderator_notice, moderators_in_group
 from bot.services.factory import build_services
 from bot.services.outbox import OutboxService
 from bot.services.questions import Escalation, QuestionsService
@@ -51,6 +51,14 @@ async def escalate_questions(
         if escalation.tell_moderators:
             await tell_moderators(bot, db, clock, i18n, escalation)
     return done
+
+
+async def nudge_askers(bot: Bot, db: Database, clock: Clock, settings: Settings, i18n: I18n) -> int:
+    """Remind askers, a day after the first answer, to accept the one that solved it."""
+    async with db.session() as session:
+        return await QuestionsService(session, clock).nudge_askers(
+            lambda nudge: accept_nudge(i18n, nudge)
+        )
 
 
 async def tell_moderators(

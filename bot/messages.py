@@ -9,7 +9,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
-from bot.services.questions import AnswerRelay, Escalation, PeerInvite
+from bot.services.questions import AnswerRelay, Escalation, Nudge, PeerInvite
 
 PROFILE_PAYLOAD = "profile_{community_id}"
 
@@ -175,3 +175,16 @@ def moderators_in_group(i18n: I18n, escalation: Escalation) -> str:
             "Question #{number} still has no answer. Moderators: could you invite someone who "
             "knows the topic?"
         ).format(number=escalation.number)
+
+
+def accept_nudge(i18n: I18n, nudge: Nudge) -> str:
+    """To the asker, a day after the first answer: accepting keeps the answer for everyone."""
+    with i18n.context(), i18n.use_locale(nudge.locale):
+        return _(
+            "Your question #{number} in {title} has {count} answer(s). If one solved it, tap "
+            "✅ Accept under it: the group keeps it as a known answer and stops asking."
+        ).format(
+            number=nudge.number,
+            title=escape(nudge.community_title, quote=False),
+            count=nudge.answers,
+        )

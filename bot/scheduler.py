@@ -9,6 +9,7 @@ from bot import jobs
 WELCOME_JOB_ID = "welcome-flush"
 ESCALATION_JOB_ID = "question-escalation"
 ESCALATION_EVERY_SECONDS = 300
+NUDGE_JOB_ID = "accept-nudge"
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -30,6 +31,16 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         seconds=ESCALATION_EVERY_SECONDS,
         kwargs=deps,
         id=ESCALATION_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        jobs.nudge_askers,
+        "interval",
+        seconds=ESCALATION_EVERY_SECONDS,
+        kwargs=deps,
+        id=NUDGE_JOB_ID,
         replace_existing=True,
         coalesce=True,
         max_instances=1,

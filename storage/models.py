@@ -183,6 +183,8 @@ class Question(Base):
     # When the escalation job looks at it next (None: nothing more to do).
     next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
     first_answer_at: Mapped[datetime | None]
+    # When the asker was reminded to accept an answer (once, a day after the first answer).
+    nudged_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -23,6 +23,7 @@ MAX_QUESTION = 3000  # characters: the peers' message adds a header and a link
 MAX_ANSWER = 3000  # characters: the relayed message adds a header
 LATER = timedelta(hours=4)
 ROUNDS = 2  # rounds of peers asked before the moderators are told
+NUDGE_AFTER = timedelta(hours=24)  # after the first answer, the asker is reminded to accept
 OPEN_REQUEST = ("pending", "sent", "later")
 
 
@@ -142,6 +143,21 @@ class Escalation:
     community_language: str
     group_message_id: int | None
     thread_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """A reminder to the asker to accept the answer that solved their question."""
+
+    question_id: int
+    number: int
+    answers: int
+    user_id: int
+    locale: str
+    community_title: str
+
+
+RenderNudge = Callable[[Nudge], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -604,3 +620,35 @@ class QuestionsService:
                 WhyLine(name, r.round, r.rank, r.score, dict(r.components), r.status)
                 for r, name in await self.repo.requests_of(question.id)
             ]
+
+    async def nudge_askers(self, render: RenderNudge, limit: int = 100) -> int:
+        """A day after a question's first answer, its asker (if reachable) is reminded once to
+        accept the answer that solved it. Returns how many reminders were queued."""
+        now = self.clock.now()
+        async with transaction(self.session, write=False):
+            due = await self.repo.due_for_nudge(now - NUDGE_AFTER, limit)
+        queued = 0
+        for question_id in due:
+            async with transaction(self.session, write=True):
+                if not await self.repo.claim_nudge(question_id, now):
+                    continue
+                found = await self.repo.question_with_community(question_id)
+                if found is None:
+                    continue
+                question, community = found
+                asker = await self.repo.member(question.asker_id) if question.asker_id else None
+                if asker is None or not asker.dm_available:
+                    continue
+                nudge = Nudge(
+                    question_id=question.id,
+                    number=question.number,
+                    answers=await self.repo.answer_count(question.id),
+                    user_id=asker.user_id,
+                    locale=pick_locale(asker.language, asker.telegram_language, community.language),
+                    community_title=community.title,
+                )
+                await self.outbox.queue(
+                    asker.user_id, render(nudge), dedupe_key=f"nudge:{question.id}"
+                )
+                queued += 1
+        return queued

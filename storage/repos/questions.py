@@ -381,3 +381,37 @@ class QuestionsRepo:
             .order_by(RoutingRequest.round, RoutingRequest.rank)
         )
         return [(r, name) for r, name in rows]
+
+    async def due_for_nudge(self, before: datetime, limit: int) -> list[int]:
+        """Open questions with an answer since before `before` whose asker was not nudged."""
+        rows = await self.session.scalars(
+            select(Question.id)
+            .where(
+                Question.status == "open",
+                Question.first_answer_at <= before,
+                Question.nudged_at.is_(None),
+                Question.asker_id.is_not(None),
+            )
+            .order_by(Question.first_answer_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def claim_nudge(self, question_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Question)
+            .where(
+                Question.id == question_id,
+                Question.status == "open",
+                Question.nudged_at.is_(None),
+            )
+            .values(nudged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    async def answer_count(self, question_id: int) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.question_id == question_id)
+        )
+        return int(count or 0)

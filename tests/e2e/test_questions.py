@@ -300,3 +300,27 @@ async def test_why_shows_moderators_who_was_asked_and_why(h: Harness) -> None:
     assert "Bob: round 1" in why and "answered" in why and "expertise" in why
     await h.say(ALICE, "/why 99", GROUP)
     assert "/why 12" in h.fake.last_message(GROUP.id)["text"]
+
+
+async def nudge(h: Harness) -> int:
+    return await jobs.nudge_askers(h.bot, h.db, h.clock, h.settings, h.dp["i18n"])
+
+
+async def test_the_asker_is_reminded_once_to_accept_a_day_after_the_first_answer(
+    h: Harness,
+) -> None:
+    await answered(h)
+    h.clock.advance(hours=23)
+    assert await nudge(h) == 0
+    h.clock.advance(hours=1)
+    assert await nudge(h) == 1
+    assert await nudge(h) == 0  # once
+    await deliver(h)
+    assert "Your question #1" in h.last_text(ALICE.id) and "1 answer(s)" in h.last_text(ALICE.id)
+
+
+async def test_an_accepted_question_needs_no_reminder(h: Harness) -> None:
+    await answered(h)
+    await h.press(ALICE, "✅ Accept", ALICE.id)
+    h.clock.advance(hours=25)
+    assert await nudge(h) == 0
