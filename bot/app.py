@@ -88,7 +88,7 @@ def create_delivery(
             questions = QuestionsService(session, clock)
             if outcome == "sent" and message.message_id is not None:
                 await questions.delivered(message.ref_id, message.message_id)
-            elif outcome == "failed":
+            elif outcome == "unreachable":
                 invited = await questions.reroute(
                     message.ref_id, lambda invite: invite_message(i18n, invite)
                 )

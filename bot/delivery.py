@@ -26,7 +26,8 @@ from storage.repos.outbox import OutboxRepo
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
-# Told what became of a message with a `kind`: (the message, "sent" or "failed").
+# Told what became of a message with a `kind`: (the message, "sent" or "unreachable": the
+# recipient blocked the bot or never started it). Other failures are kept on the message.
 Outcome = Callable[[OutboxMessage, str], Awaitable[Any]]
 
 PRIVATE_INTERVAL = 1.0  # s between messages to one private chat (Telegram: about 1/s)
@@ -66,15 +67,15 @@ class Delivery:
         sleep: Sleep = asyncio.sleep,
         batch: int = 50,
         lease: timedelta = timedelta(minutes=5),
-        max_attempts: int = 8,
+        give_up_after: timedelta = timedelta(hours=48),
         poll_seconds: float = 5.0,
         on_outcome: Outcome | None = None,
     ) -> None:
-        """`on_outcome`: told when a message with a `kind` was sent or failed for good, so the
-        change it reported can follow (e.g. invite another peer instead of an unreachable one)."""
+        """`on_outcome`: told when a message with a `kind` was sent or its recipient cannot be
+        reached, so the change it reported can follow (e.g. invite another peer instead)."""
         self.bot, self.db, self.clock = bot, db, clock
         self.on_outcome = on_outcome
-        self.batch, self.lease, self.max_attempts = batch, lease, max_attempts
+        self.batch, self.lease, self.give_up_after = batch, lease, give_up_after
         self.poll_seconds = poll_seconds
         self.pacer = Pacer(clock, sleep)
         self._wake = asyncio.Event()
@@ -119,10 +120,12 @@ class Delivery:
             log.warning("outbox #%s: flood control, again in %ss", message.id, error.retry_after)
             await self._again(message, timedelta(seconds=error.retry_after), str(error))
         except (TelegramServerError, TelegramNetworkError) as error:
-            delay = min(timedelta(seconds=5 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
-            if message.attempts >= self.max_attempts:
+            # An outage: keep trying (backoff capped at an hour) for as long as a message is
+            # still worth sending, rather than for a number of tries.
+            delay = min(timedelta(seconds=5 * 2 ** min(message.attempts - 1, 16)), MAX_BACKOFF)
+            if self.clock.now() + delay > message.created_at + self.give_up_after:
                 log.warning(
-                    "outbox #%s: giving up after %s tries: %s", message.id, message.attempts, error
+                    "outbox #%s: giving up after %s: %s", message.id, self.give_up_after, error
                 )
                 await self._end(message, "failed", str(error))
             else:
@@ -135,7 +138,7 @@ class Delivery:
             await self._end(message, "failed", str(error), unreachable=True)
         except TelegramAPIError as error:  # 400 and the like: sending again cannot help
             log.warning("outbox #%s: refused: %s", message.id, error)
-            await self._end(message, "failed", str(error))
+            await self._end(message, "refused", str(error))
         else:
             message.message_id = sent.message_id
             await self._end(message, "sent", None, message_id=sent.message_id)
@@ -180,5 +183,5 @@ class Delivery:
             )
             if unreachable and message.chat_id > 0:  # a member who blocked us or never started
                 await MembersRepo(session).set_dm_available(message.chat_id, False, now)
-        if status == "failed":
-            await self._tell(message, "failed")
+        if unreachable:
+            await self._tell(message, "unreachable")

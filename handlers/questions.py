@@ -38,6 +38,17 @@ class Answering(StatesGroup):
     text = State()
 
 
+MAX_ID = 2**31 - 1  # database ids and question numbers fit a 32-bit integer
+
+
+def _number(raw: str | None) -> int | None:
+    """A question number as typed ('12' or '#12'), or None if it is not one."""
+    text = (raw or "").strip().lstrip("#")
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
+
+
 def question_error_text(error: QuestionError) -> str:
     if isinstance(error, EmptyQuestion):
         return _("Write your question after /ask, e.g. /ask How do you run a budget hearing?")
@@ -112,6 +123,8 @@ async def cb_request(
     """Callback data is user input: the service checks the request is this member's."""
     render = lambda invite: invite_message(i18n, invite)  # noqa: E731
     try:
+        if not 0 < callback_data.id <= MAX_ID:  # forged
+            raise NotYourRequest()
         if callback_data.act == "a":
             request = await questions.open_request(callback_data.id, actor.member_id)
             await state.set_state(Answering.text)
@@ -189,6 +202,8 @@ async def cb_answer(
 ) -> None:
     """Accept (the asker only) or Helpful (anyone but the author, once)."""
     try:
+        if not 0 < callback_data.id <= MAX_ID:  # forged
+            raise NotYourAnswer()
         if callback_data.act == "ok":
             number = await questions.accept(callback_data.id, actor.member_id)
             await query.answer(
@@ -212,18 +227,18 @@ async def cmd_close(
     message: Message, command: CommandObject, actor: Actor, questions: QuestionsService
 ) -> None:
     assert actor.community_id is not None
-    raw = (command.args or "").strip().lstrip("#")
-    if not raw.isdigit():
+    number = _number(command.args)
+    if number is None:
         await message.reply(_("Say which question to close, e.g. /close 12"))
         return
     try:
-        await questions.close(actor.community_id, int(raw), actor.member_id)
+        await questions.close(actor.community_id, number, actor.member_id)
     except NotYourQuestion:
         await message.reply(
-            _("Only the member who asked question #{number} can close it.").format(number=raw)
+            _("Only the member who asked question #{number} can close it.").format(number=number)
         )
         return
-    await message.reply(_("Question #{number} is closed. Thanks, everyone!").format(number=raw))
+    await message.reply(_("Question #{number} is closed. Thanks, everyone!").format(number=number))
 
 
 def N_(text: str) -> str:
@@ -337,19 +352,19 @@ async def cmd_why(
     if not await is_moderator(bot, message, settings):
         await message.reply(_("Only the group's administrators can see that."))
         return
-    raw = (command.args or "").strip().lstrip("#")
-    peers = await questions.why(actor.community_id, int(raw)) if raw.isdigit() else None
+    number = _number(command.args)
+    peers = await questions.why(actor.community_id, number) if number is not None else None
     if peers is None:
         await message.reply(_("Say which question, e.g. /why 12"))
         return
     if not peers:
         await message.reply(
             _("Nobody was asked about question #{number}: nobody has listed its topics.").format(
-                number=raw
+                number=number
             )
         )
         return
-    lines = [_("<b>Question #{number}</b> was asked to:").format(number=raw)]
+    lines = [_("<b>Question #{number}</b> was asked to:").format(number=number)]
     for peer in peers:
         reasons = ", ".join(f"{k} {v:.2f}" for k, v in peer.components.items())
         lines.append(

@@ -63,3 +63,8 @@ def test_any_text_gives_known_tags_and_bounded_hashtags(text: str) -> None:
     assert set(found.detected) <= set(VOCABULARY.phrases.values())
     assert len(found.detected) == len(set(found.detected))
     assert all(0 < len(name) <= MAX_TAG_LENGTH for name in found.hashtags)
+
+
+def test_a_question_has_at_most_twenty_hashtags() -> None:
+    found = question_tags(" ".join(f"#t{i:03}" for i in range(500)), VOCABULARY)
+    assert list(found.hashtags) == [f"t{i:03}" for i in range(20)]

@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.matching import Candidate, choose
 from bot.services.members import pick_locale
 from bot.services.outbox import OutboxService
-from bot.services.tags import Vocabulary, question_tags
+from bot.services.tags import MAX_TAGS, Vocabulary, question_tags
 from storage.db import transaction
 from storage.models import Community, Question, RoutingRequest
 from storage.repos.questions import PeerFacts, QuestionsRepo
@@ -233,9 +234,36 @@ class QuestionsService:
             raise EmptyQuestion()
         if len(body) > MAX_QUESTION:
             raise QuestionTooLong(len(body))
+        for attempt in range(3):
+            try:
+                return await self._ask(
+                    community_id,
+                    asker_member_id,
+                    body,
+                    render,
+                    anonymous,
+                    group_message_id,
+                    thread_id,
+                )
+            except IntegrityError:  # two questions took the same number or new tag at once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _ask(
+        self,
+        community_id: int,
+        asker_member_id: int,
+        body: str,
+        render: Render,
+        anonymous: bool,
+        group_message_id: int | None,
+        thread_id: int | None,
+    ) -> Asked:
         now = self.clock.now()
         async with transaction(self.session, write=True):
-            community = await self.session.get(Community, community_id)
+            # Locked: questions in one community are numbered (and their tags made) in turn.
+            community = await self.repo.lock_community(community_id)
             if community is None or not community.active:
                 raise UnknownCommunity()
             found = question_tags(body, Vocabulary.of(await self.repo.vocabulary(community_id)))
@@ -245,6 +273,7 @@ class QuestionsService:
             for name, label in found.hashtags.items():
                 tag = existing.get(name) or await self.tags.create(community_id, name, label, now)
                 tags[tag.id] = True
+            tags = dict(list(tags.items())[-MAX_TAGS:])  # hashtags last: they are kept first
             for tag in await self.tags.by_ids(community_id, list(tags)):
                 labels[tag.id] = tag.label
             question = await self.repo.add(
@@ -388,6 +417,7 @@ class QuestionsService:
         now = self.clock.now()
         async with transaction(self.session, write=True):
             request, question, community = await self._own_request(request_id, member_id)
+            await self.repo.lock_question(question.id)  # one next peer at a time
             request.status, request.responded_at = "declined", now
             tag_ids = await self.repo.question_tag_ids(question.id)
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
@@ -405,6 +435,7 @@ class QuestionsService:
             request, question, community = found
             if request.status not in OPEN_REQUEST or question.status == "closed":
                 return 0
+            await self.repo.lock_question(question.id)  # one next peer at a time
             request.status = "unreachable"
             tag_ids = await self.repo.question_tag_ids(question.id)
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
@@ -523,12 +554,16 @@ class QuestionsService:
         now = self.clock.now()
         async with transaction(self.session, write=True):
             found = await self.repo.answer_with_question(answer_id)
-            if found is None or found[0].author_id == member_id:
+            if (
+                found is None
+                or found[0].author_id == member_id
+                or not await self.repo.is_member(found[1].community_id, member_id)
+            ):
                 raise NotYourAnswer()
             answer, question = found
             if not await self.repo.add_vote(answer.id, member_id, "helpful", now):
                 raise AlreadyVoted()
-            answer.helpful_count += 1
+            count = await self.repo.count_helpful(answer.id)  # in SQL: concurrent votes add up
             if answer.author_id is not None:
                 await self.repo.earn(
                     answer.author_id,
@@ -536,7 +571,7 @@ class QuestionsService:
                     HELPFUL_WEIGHT,
                     now,
                 )
-            return answer.helpful_count
+            return count
 
     async def close(self, community_id: int, number: int, member_id: int) -> None:
         """The asker closes their question #`number`: no more peers are asked."""
@@ -560,6 +595,7 @@ class QuestionsService:
         instance took it."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
+            await self.repo.lock_question(question_id)  # one next round at a time
             if not await self.repo.claim_escalation(question_id, now):
                 return None
             found = await self.repo.question_with_community(question_id)

@@ -99,6 +99,8 @@ def question_tags(text: str, vocabulary: Vocabulary) -> QuestionTags:
         name = normalize_tag(label)
         if name and len(name) <= MAX_TAG_LENGTH and len(label) <= MAX_TAG_LENGTH:
             hashtags.setdefault(name, label)
+            if len(hashtags) == MAX_TAGS:  # a question is about a few topics, not hundreds
+                break
     found: list[int] = []
     seen: set[int] = set()
     tokens = words(text)

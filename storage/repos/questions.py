@@ -415,3 +415,39 @@ class QuestionsRepo:
             select(func.count()).select_from(Answer).where(Answer.question_id == question_id)
         )
         return int(count or 0)
+
+    async def lock_question(self, question_id: int) -> None:
+        """Hold the question's row until the transaction ends, so concurrent changes to who
+        is asked take turns (PostgreSQL; SQLite's writers take turns anyway)."""
+        await self.session.execute(
+            select(Question.id).where(Question.id == question_id).with_for_update()
+        )
+
+    async def is_member(self, community_id: int, member_id: int) -> bool:
+        found = await self.session.scalar(
+            select(Membership.id).where(
+                Membership.community_id == community_id,
+                Membership.member_id == member_id,
+                Membership.active.is_(True),
+            )
+        )
+        return found is not None
+
+    async def count_helpful(self, answer_id: int) -> int:
+        """Add one helpful vote to the answer's count, in SQL; returns the new count."""
+        count = await self.session.scalar(
+            update(Answer)
+            .where(Answer.id == answer_id)
+            .values(helpful_count=Answer.helpful_count + 1)
+            .returning(Answer.helpful_count)
+            .execution_options(synchronize_session=False)
+        )
+        return int(count or 0)
+
+    async def lock_community(self, community_id: int) -> Community | None:
+        return await self.session.scalar(
+            select(Community)
+            .where(Community.id == community_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MemberExpertise, Tag, TagSynonym
@@ -23,7 +23,8 @@ class TagsRepo:
         rows = await self.session.scalars(
             select(Tag)
             .outerjoin(usage, usage.c.tag_id == Tag.id)
-            .where(Tag.community_id == community_id)
+            # A tag only a question used (#urgent) is no topic to offer until someone declares it.
+            .where(Tag.community_id == community_id, or_(Tag.is_topic, usage.c.n > 0))
             .order_by(Tag.is_topic.desc(), func.coalesce(usage.c.n, 0).desc(), Tag.name)
             .limit(limit)
         )

@@ -118,7 +118,7 @@ async def test_a_refused_message_is_kept_with_the_reason(h: Harness) -> None:
     await queue(h, ALICE.id, "x" * 5000)  # over Telegram's 4096 characters
     assert await delivery(h).run_once() == 0
     [row] = await rows(h)
-    assert row.status == "failed" and "too long" in (row.error or "").lower()
+    assert row.status == "refused" and "too long" in (row.error or "").lower()
 
 
 async def test_a_sender_that_died_mid_batch_is_taken_over_after_its_lease(h: Harness) -> None:
@@ -145,3 +145,33 @@ async def test_two_senders_never_send_one_message_twice(h: Harness) -> None:
     assert sum(sent) == 10
     texts = [m["text"] for chat in (ALICE.id, BOB.id) for m in h.fake.sent_messages(chat)]
     assert sorted(t for t in texts if t.startswith("m")) == sorted(f"m{i}" for i in range(10))
+
+
+async def test_an_outage_is_waited_out_however_many_tries_it_takes(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await queue(h, ALICE.id, "after the outage")
+    h.fake.fail("sendMessage", error_code=502, times=60)  # the Bot tries 3 times a go
+    sender = delivery(h)
+    for _ in range(40):  # 40 fake minutes of 502s
+        await sender.run_once()
+        h.clock.advance(minutes=1)
+    [row] = await rows(h)
+    assert row.status == "pending" and row.attempts > 8
+    h.clock.advance(hours=1)
+    for _ in range(200):  # until the outage is over
+        if await sender.run_once():
+            break
+        h.clock.advance(hours=1)
+    assert h.fake.last_message(ALICE.id)["text"] == "after the outage"
+
+
+async def test_a_message_older_than_two_days_is_given_up(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    await queue(h, ALICE.id, "too late")
+    h.fake.fail("sendMessage", error_code=502, times=10_000)
+    sender = delivery(h)
+    for _ in range(60):
+        await sender.run_once()
+        h.clock.advance(hours=1)
+    [row] = await rows(h)
+    assert row.status == "failed"

@@ -324,3 +324,44 @@ async def test_an_accepted_question_needs_no_reminder(h: Harness) -> None:
     await h.press(ALICE, "✅ Accept", ALICE.id)
     h.clock.advance(hours=25)
     assert await nudge(h) == 0
+
+
+async def test_odd_numbers_and_forged_ids_get_a_polite_answer(h: Harness) -> None:
+    await answered(h)
+    for odd in ("²", "99999999999999999999", "-1", "one"):
+        await h.say(ALICE, f"/close {odd}", GROUP)
+        assert "/close 12" in h.fake.last_message(GROUP.id)["text"]
+    invite = h.fake.last_message(BOB.id)
+    await h.send(h.fake.callback(BOB, invite, f"rq:a:{2**40}"))
+    assert h.last_answer().get("show_alert") is True
+    await h.send(h.fake.callback(BOB, invite, f"an:h:{2**40}"))
+    assert h.last_answer().get("show_alert") is True
+
+
+async def test_only_members_of_the_group_can_vote(h: Harness) -> None:
+    await answered(h)
+    outsider = User(108, "Outsider", language_code="en")
+    await h.say(outsider, "/start")  # knows the bot, not the group
+    answer = await h.one(select(Answer))
+    await h.send(h.fake.callback(outsider, h.fake.last_message(outsider.id), f"an:h:{answer.id}"))
+    assert h.last_answer().get("show_alert") is True
+    assert (await h.one(select(Answer))).helpful_count == 0
+
+
+async def test_a_refused_invitation_does_not_mark_the_expert_unreachable(h: Harness) -> None:
+    await group_with_experts(h)
+    h.fake.fail("sendMessage", error_code=400, when=lambda params: params["chat_id"] == BOB.id)
+    await h.say(ALICE, "/ask #GIS anyone?", GROUP)
+    await deliver(h)
+    bob = await h.member(BOB)
+    assert bob.dm_available
+    statuses = {r.member_id: r.status for r in await h.all(select(RoutingRequest))}
+    assert statuses[bob.id] == "pending" and len(statuses) == 2  # nobody asked instead
+
+
+async def test_tags_only_questions_used_are_not_offered_as_topics(h: Harness) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask #Urgent help with #GIS please", GROUP)
+    await h.say(ALICE, "/expertise")
+    buttons = str(h.fake.last_message(ALICE.id).get("reply_markup"))
+    assert "GIS" in buttons and "Urgent" not in buttons

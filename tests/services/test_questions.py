@@ -15,7 +15,7 @@ from bot.services.questions import (
     QuestionsService,
     QuestionTooLong,
 )
-from storage.models import Member, OutboxMessage, Question, RoutingRequest
+from storage.models import Answer, Member, OutboxMessage, Question, RoutingRequest
 from tests.fakes.clock import FakeClock
 from tests.services.conftest import GROUP, identity
 
@@ -122,3 +122,33 @@ async def test_bad_questions_store_nothing(services, clock, community) -> None:
         await ask(services, clock, community["Alice"], "GIS " * (MAX_QUESTION // 4 + 1))
     assert raised.value.limit == MAX_QUESTION
     assert await scalar(services, select(func.count()).select_from(Question)) == 0
+
+
+async def test_questions_asked_at_once_get_their_own_numbers(services, clock, community) -> None:
+    import asyncio
+
+    asked = await asyncio.gather(
+        *(ask(services, clock, community["Alice"], f"#GIS question {i}") for i in range(4))
+    )
+    assert sorted(a.number for a in asked) == [1, 2, 3, 4]
+
+
+async def test_helpful_votes_at_once_all_count(services, clock, community) -> None:
+    import asyncio
+
+    from bot.services.questions import QuestionsService as Service
+
+    await ask(services, clock, community["Alice"], "#GIS layers?")
+    request = await scalar(services, select(RoutingRequest).order_by(RoutingRequest.id).limit(1))
+    author = request.member_id
+    session = services().profiles.session
+    await Service(session, clock).answer(
+        request.id, author, "Use the cadastre.", lambda r: (("a", None), ("g", None))
+    )
+    answer_id = await scalar(services, select(func.min(Answer.id)))
+    voters = [a.member_id for a in community.values() if a.member_id != author]
+    counts = await asyncio.gather(
+        *(Service(services().profiles.session, clock).helpful(answer_id, v) for v in voters)
+    )
+    assert sorted(counts) == list(range(1, len(voters) + 1))
+    assert (await scalar(services, select(Answer))).helpful_count == len(voters)
