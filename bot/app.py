@@ -95,7 +95,15 @@ def create_delivery(
                 if invited:
                     delivery.wake()
 
-    delivery = Delivery(bot, db, clock, sleep=sleep, on_outcome=on_outcome)
+    async def still_wanted(message: OutboxMessage) -> bool:
+        if message.kind not in ("routing_request", "routing_reminder") or message.ref_id is None:
+            return True
+        async with db.session() as session:
+            return await QuestionsService(session, clock).still_waiting(message.ref_id)
+
+    delivery = Delivery(
+        bot, db, clock, sleep=sleep, on_outcome=on_outcome, still_wanted=still_wanted
+    )
     return delivery
 
 

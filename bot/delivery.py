@@ -29,6 +29,9 @@ Sleep = Callable[[float], Awaitable[Any]]
 # Told what became of a message with a `kind`: (the message, "sent" or "unreachable": the
 # recipient blocked the bot or never started it). Other failures are kept on the message.
 Outcome = Callable[[OutboxMessage, str], Awaitable[Any]]
+# Asked just before sending a message with a `kind`: is it still wanted? (An invitation for a
+# question closed meanwhile is not.)
+Wanted = Callable[[OutboxMessage], Awaitable[bool]]
 
 PRIVATE_INTERVAL = 1.0  # s between messages to one private chat (Telegram: about 1/s)
 GROUP_INTERVAL = 3.0  # s between messages to one group (Telegram: 20/min)
@@ -70,11 +73,13 @@ class Delivery:
         give_up_after: timedelta = timedelta(hours=48),
         poll_seconds: float = 5.0,
         on_outcome: Outcome | None = None,
+        still_wanted: Wanted | None = None,
     ) -> None:
         """`on_outcome`: told when a message with a `kind` was sent or its recipient cannot be
         reached, so the change it reported can follow (e.g. invite another peer instead)."""
         self.bot, self.db, self.clock = bot, db, clock
         self.on_outcome = on_outcome
+        self.still_wanted = still_wanted
         self.batch, self.lease, self.give_up_after = batch, lease, give_up_after
         self.poll_seconds = poll_seconds
         self.pacer = Pacer(clock, sleep)
@@ -113,6 +118,13 @@ class Delivery:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 
     async def _deliver(self, message: OutboxMessage) -> bool:
+        if (
+            message.kind is not None
+            and self.still_wanted is not None
+            and not await self.still_wanted(message)
+        ):
+            await self._end(message, "dropped", "no longer wanted")
+            return False
         await self.pacer.wait_for(message.chat_id)
         try:
             sent = await self.bot.send_message(chat_id=message.chat_id, **message.payload)

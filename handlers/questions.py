@@ -62,6 +62,11 @@ def question_error_text(error: QuestionError) -> str:
         return _("Your answer is {length} characters; please keep it to {limit}.").format(
             length=error.length, limit=error.limit
         )
+    if isinstance(error, NotYourRequest):
+        return _(
+            "This question no longer waits for you: it was answered, closed or passed on. "
+            "Nothing was changed."
+        )
     return _("That button has expired. Send /profile to start again.")
 
 

@@ -688,3 +688,13 @@ class QuestionsService:
                 )
                 queued += 1
         return queued
+
+    async def still_waiting(self, request_id: int) -> bool:
+        """Whether request `request_id` still waits for its peer (an invitation or reminder for
+        a question answered, closed or passed on meanwhile is not sent)."""
+        async with transaction(self.session, write=False):
+            found = await self.repo.request_with_question(request_id)
+        if found is None:
+            return False
+        request, question, _community = found
+        return request.status in OPEN_REQUEST and question.status == "open"

@@ -365,3 +365,15 @@ async def test_tags_only_questions_used_are_not_offered_as_topics(h: Harness) ->
     await h.say(ALICE, "/expertise")
     buttons = str(h.fake.last_message(ALICE.id).get("reply_markup"))
     assert "GIS" in buttons and "Urgent" not in buttons
+
+
+async def test_a_reminder_for_a_closed_question_is_not_sent(h: Harness) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask Best #GIS course?", GROUP)
+    await deliver(h)
+    await h.press(BOB, "Later", BOB.id)
+    await h.say(ALICE, "/close 1", GROUP)
+    before = len(h.fake.sent_messages(BOB.id))
+    h.clock.advance(hours=4)
+    assert await deliver(h) == 0
+    assert len(h.fake.sent_messages(BOB.id)) == before
