@@ -389,16 +389,12 @@ async def st_answer_not_text(message: Message) -> None:
     await message.answer(question_error_text(EmptyAnswer()))
 
 
+COMMANDS = ("ask", "close", "open", "why", "myquestions", "myrequests")
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(private_or_commands)
-    router.message.register(cmd_ask_group, Command("ask"), groups)
-    router.message.register(cmd_ask_private, Command("ask"), private)
-    router.message.register(cmd_close, Command("close"), groups)
-    router.message.register(cmd_open, Command("open"), groups)
-    router.message.register(cmd_why, Command("why"), groups)
-    router.message.register(cmd_my_questions, Command("myquestions"), private)
-    router.message.register(cmd_my_requests, Command("myrequests"), private)
     router.callback_query.register(cb_request, private_buttons, RequestCb.filter())
     router.callback_query.register(cb_answer, AnswerCb.filter())
     answering = StateFilter(Answering.text)
@@ -406,4 +402,15 @@ def setup() -> Router:
         st_answer_text, answering, private, where(F.text), where(~F.text.startswith("/"))
     )
     router.message.register(st_answer_not_text, answering, private, where(~F.text))
+    # Other messages (/start, /help, a dialog step) pass all of these in one check.
+    commands = Router(name=f"{__name__}.commands")
+    commands.message.filter(Command(*COMMANDS))
+    commands.message.register(cmd_ask_group, Command("ask"), groups)
+    commands.message.register(cmd_ask_private, Command("ask"), private)
+    commands.message.register(cmd_close, Command("close"), groups)
+    commands.message.register(cmd_open, Command("open"), groups)
+    commands.message.register(cmd_why, Command("why"), groups)
+    commands.message.register(cmd_my_questions, Command("myquestions"), private)
+    commands.message.register(cmd_my_requests, Command("myrequests"), private)
+    router.include_router(commands)
     return router
