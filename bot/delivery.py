@@ -12,7 +12,9 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -37,6 +39,18 @@ PRIVATE_INTERVAL = 1.0  # s between messages to one private chat (Telegram: abou
 GROUP_INTERVAL = 3.0  # s between messages to one group (Telegram: 20/min)
 GLOBAL_INTERVAL = 1 / 30  # s between any two messages (Telegram: about 30/s)
 MAX_BACKOFF = timedelta(hours=1)
+
+
+_THREAD_GONE = ("message thread not found", "topic_closed", "topic_deleted")
+
+
+def _without_thread(payload: dict[str, Any], error: TelegramAPIError) -> dict[str, Any] | None:
+    """`payload` without its forum topic (and reply), when `error` says the topic is gone."""
+    if not isinstance(error, TelegramBadRequest) or "message_thread_id" not in payload:
+        return None
+    if not any(sign in error.message.lower() for sign in _THREAD_GONE):
+        return None
+    return {k: v for k, v in payload.items() if k not in ("message_thread_id", "reply_parameters")}
 
 
 class Pacer:
@@ -145,12 +159,25 @@ class Delivery:
                     "outbox #%s: %s, again in %ss", message.id, error, delay.total_seconds()
                 )
                 await self._again(message, delay, str(error))
+        except TelegramMigrateToChat as error:  # the group became a supergroup
+            log.warning(
+                "outbox #%s: chat %s moved to %s",
+                message.id,
+                message.chat_id,
+                error.migrate_to_chat_id,
+            )
+            await self._again(message, timedelta(0), str(error), chat_id=error.migrate_to_chat_id)
         except TelegramForbiddenError as error:
             log.warning("outbox #%s: chat %s unreachable: %s", message.id, message.chat_id, error)
             await self._end(message, "failed", str(error), unreachable=True)
-        except TelegramAPIError as error:  # 400 and the like: sending again cannot help
-            log.warning("outbox #%s: refused: %s", message.id, error)
-            await self._end(message, "refused", str(error))
+        except TelegramAPIError as error:  # 400 and the like: sending again cannot help...
+            payload = _without_thread(message.payload, error)
+            if payload is not None:  # ...unless the forum topic is gone: then the main chat
+                log.warning("outbox #%s: %s; sending to the main chat", message.id, error)
+                await self._again(message, timedelta(0), str(error), payload=payload)
+            else:
+                log.warning("outbox #%s: refused: %s", message.id, error)
+                await self._end(message, "refused", str(error))
         else:
             message.message_id = sent.message_id
             await self._end(message, "sent", None, message_id=sent.message_id)
@@ -166,13 +193,27 @@ class Delivery:
         except Exception:  # a bug in what follows; the message itself is settled
             log.exception("outbox #%s: handling its outcome (%s) failed", message.id, outcome)
 
-    async def _again(self, message: OutboxMessage, delay: timedelta, error: str) -> None:
+    async def _again(
+        self,
+        message: OutboxMessage,
+        delay: timedelta,
+        error: str,
+        *,
+        chat_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        changes: dict[str, Any] = {}
+        if chat_id is not None:
+            changes["chat_id"] = chat_id
+        if payload is not None:
+            changes["payload"] = payload
         async with self.db.session() as session, transaction(session, write=True):
             await OutboxRepo(session).finish(
                 message.id,
                 status="pending",
                 next_attempt_at=self.clock.now() + delay,
                 error=error,
+                **changes,
             )
 
     async def _end(

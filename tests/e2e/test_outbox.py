@@ -175,3 +175,20 @@ async def test_a_message_older_than_two_days_is_given_up(h: Harness) -> None:
         h.clock.advance(hours=1)
     [row] = await rows(h)
     assert row.status == "failed"
+
+
+async def test_a_group_that_became_a_supergroup_still_gets_its_message(h: Harness) -> None:
+    await h.add_bot_to_group()
+    await queue(h, GROUP.id, "for the group")
+    h.fake.migrate(GROUP, -1009999)  # Telegram now answers for the new chat id
+    assert await delivery(h).run_once() == 1
+    assert h.fake.last_message(-1009999)["text"] == "for the group"
+
+
+async def test_a_message_for_a_deleted_forum_topic_goes_to_the_main_chat(h: Harness) -> None:
+    await h.add_bot_to_group()
+    await queue(h, GROUP.id, "in the topic", thread_id=77, reply_to=1)
+    h.fake.fail("sendMessage", error_code=400, description="Bad Request: message thread not found")
+    assert await delivery(h).run_once() == 1
+    last = h.fake.last_message(GROUP.id)
+    assert last["text"] == "in the topic" and "message_thread_id" not in last
