@@ -15,34 +15,20 @@ NUDGE_JOB_ID = "accept-nudge"
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     settings = deps["settings"]
-    scheduler.add_job(
-        jobs.flush_welcomes,
-        "interval",
-        seconds=max(5, settings.welcome_batch_seconds // 4),
-        kwargs=deps,
-        id=WELCOME_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.escalate_questions,
-        "interval",
-        seconds=ESCALATION_EVERY_SECONDS,
-        kwargs=deps,
-        id=ESCALATION_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        jobs.nudge_askers,
-        "interval",
-        seconds=ESCALATION_EVERY_SECONDS,
-        kwargs=deps,
-        id=NUDGE_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    every = [  # (job id, job, seconds between runs)
+        (WELCOME_JOB_ID, jobs.flush_welcomes, max(5, settings.welcome_batch_seconds // 4)),
+        (ESCALATION_JOB_ID, jobs.escalate_questions, ESCALATION_EVERY_SECONDS),
+        (NUDGE_JOB_ID, jobs.nudge_askers, ESCALATION_EVERY_SECONDS),
+    ]
+    for job_id, job, seconds in every:
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=seconds,
+            kwargs=deps,
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler

@@ -12,8 +12,14 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import Response, TelegramMethod
+from aiogram.types import ChatMember
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
@@ -78,3 +84,13 @@ class RetryMiddleware(BaseRequestMiddleware):
                 delay = self.backoff * 2 ** (transient - 1)
                 log.warning("%s: %s, retry %s in %.1fs", name, error, transient, delay)
                 await self.sleep(delay)
+
+
+async def chat_member(bot: Bot, chat_id: int, user_id: int) -> ChatMember | None:
+    """The user's membership of the chat as Telegram tells it, or None (logged) if it would not
+    say: callers then assume the least (not a member, not an administrator)."""
+    try:
+        return await bot.get_chat_member(chat_id, user_id)
+    except TelegramAPIError as error:
+        log.warning("getChatMember(%s, %s) failed: %s", chat_id, user_id, error)
+        return None

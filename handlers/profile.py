@@ -4,7 +4,6 @@ import logging
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -15,6 +14,7 @@ from bot.config import SUPPORTED_LANGUAGES
 from bot.services.communities import CommunitiesService
 from bot.services.members import Actor
 from bot.services.profiles import Entry, NotInCommunity, ProfilesService
+from bot.telegram import chat_member
 from handlers.filters import private, private_buttons
 from handlers.keyboards.profile import (
     LANGUAGE_NAMES,
@@ -33,10 +33,8 @@ IN_GROUP = {"creator", "administrator", "member"}
 
 
 async def _is_in_group(bot: Bot, chat_id: int, user_id: int) -> bool:
-    try:
-        member = await bot.get_chat_member(chat_id, user_id)
-    except TelegramAPIError as error:
-        log.warning("getChatMember(%s, %s) failed: %s", chat_id, user_id, error)
+    member = await chat_member(bot, chat_id, user_id)
+    if member is None:
         return False
     return member.status in IN_GROUP or bool(getattr(member, "is_member", False))
 

@@ -29,6 +29,7 @@ from bot.services.questions import (
     QuestionsService,
     QuestionTooLong,
 )
+from bot.telegram import chat_member
 from handlers.filters import groups, private, private_buttons, private_or_commands, where
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,8 @@ async def cmd_ask_group(
         ).format(number=asked.number, peers=asked.peers)
     else:
         text = _(
-            "Question #{number} is in. Nobody here has listed this topic yet; anyone who knows "
-            "it can reply to this message."
+            "Question #{number} is in. Nobody who can be asked right now has listed this topic; "
+            "anyone who knows it can reply to this message."
         ).format(number=asked.number)
     await message.reply(text)
     if delivery is not None:
@@ -252,6 +253,14 @@ def N_(text: str) -> str:
 
 
 STATUS = {"open": N_("open"), "answered": N_("answered"), "closed": N_("closed")}
+REASONS = {  # bot.services.matching's score components, as /why names them
+    "expertise": N_("expertise"),
+    "text": N_("text"),
+    "record": N_("record"),
+    "language": N_("language"),
+    "load": N_("load"),
+    "cooldown": N_("cooldown"),
+}
 REQUEST_STATUS = {
     "pending": N_("not delivered yet"),
     "sent": N_("asked"),
@@ -336,12 +345,8 @@ async def is_moderator(bot: Bot, message: Message, settings: Settings) -> bool:
         return False
     if user.id in settings.bot_admins:
         return True
-    try:
-        member = await bot.get_chat_member(message.chat.id, user.id)
-    except TelegramAPIError as error:
-        log.warning("getChatMember(%s, %s) failed: %s", message.chat.id, user.id, error)
-        return False
-    return member.status in ("creator", "administrator")
+    member = await chat_member(bot, message.chat.id, user.id)
+    return member is not None and member.status in ("creator", "administrator")
 
 
 async def cmd_why(
@@ -371,7 +376,7 @@ async def cmd_why(
         return
     lines = [_("<b>Question #{number}</b> was asked to:").format(number=number)]
     for peer in peers:
-        reasons = ", ".join(f"{k} {v:.2f}" for k, v in peer.components.items())
+        reasons = ", ".join(f"{_(REASONS.get(k, k))} {v:.2f}" for k, v in peer.components.items())
         lines.append(
             _("{rank}. {name}: round {round}, score {score} ({reasons}); {status}").format(
                 rank=peer.rank,

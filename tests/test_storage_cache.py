@@ -15,22 +15,30 @@ from storage.models import Member
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
+def member(user_id: int, name: str = "Ana") -> Member:
+    return Member(
+        user_id=user_id, first_name=name, created_at=NOW, updated_at=NOW, spoken_languages=[]
+    )
+
+
+async def add_member(db: Database, user_id: int, name: str = "Ana") -> None:
+    async with db.session() as session:
+        session.add(member(user_id, name))
+        await session.commit()
+
+
 def row(user_id: int, language: str | None = None) -> MemberRow:
     return MemberRow(user_id, user_id, "Ana", None, None, "en", language, True)
 
 
 async def test_a_read_that_raced_a_write_is_not_cached(db: Database) -> None:
-    async with db.session() as session:
-        session.add(
-            Member(user_id=7, first_name="Ana", created_at=NOW, updated_at=NOW, spoken_languages=[])
-        )
-        await session.commit()
+    await add_member(db, 7)
     generation = db.cache.generation
     async with db.session() as reader:  # reads the row as it is now...
         stale = MemberRow.of(await reader.scalar(select(Member).where(Member.user_id == 7)))
     async with db.session() as writer:  # ...while someone changes it
-        member = await writer.scalar(select(Member).where(Member.user_id == 7))
-        member.language = "es"
+        ana = await writer.scalar(select(Member).where(Member.user_id == 7))
+        ana.language = "es"
         await writer.commit()
     db.cache.fill(generation, stale)
     assert db.cache.member(7) is None
@@ -42,9 +50,7 @@ async def test_writes_to_other_members_do_not_stop_caching(db: Database) -> None
     """Under load someone is always being written; a read of Ana must still be cached."""
     generation = db.cache.generation
     async with db.session() as writer:
-        writer.add(
-            Member(user_id=9, first_name="Bo", created_at=NOW, updated_at=NOW, spoken_languages=[])
-        )
+        writer.add(member(9, "Bo"))
         await writer.commit()
     assert db.cache.generation != generation
     db.cache.fill(generation, row(7))
@@ -54,9 +60,7 @@ async def test_writes_to_other_members_do_not_stop_caching(db: Database) -> None
 async def test_a_writer_caches_what_it_wrote_where_writers_are_serialized(db: Database) -> None:
     generation = db.cache.generation
     async with db.session() as writer:
-        writer.add(
-            Member(user_id=5, first_name="Ana", created_at=NOW, updated_at=NOW, spoken_languages=[])
-        )
+        writer.add(member(5))
         await writer.commit()
         own = db.cache.own_write(writer)
     db.cache.fill(generation, row(5), own=own)
@@ -67,15 +71,11 @@ async def test_a_writer_caches_what_it_wrote_where_writers_are_serialized(db: Da
 
 
 async def test_a_writer_never_caches_over_a_later_write(db: Database) -> None:
-    async with db.session() as session:
-        session.add(
-            Member(user_id=5, first_name="Ana", created_at=NOW, updated_at=NOW, spoken_languages=[])
-        )
-        await session.commit()
+    await add_member(db, 5)
     generation = db.cache.generation
     async with db.session() as writer, db.session() as other:
-        member = await writer.scalar(select(Member).where(Member.user_id == 5))
-        member.language = "es"
+        ana = await writer.scalar(select(Member).where(Member.user_id == 5))
+        ana.language = "es"
         await writer.commit()
         own = db.cache.own_write(writer)
         changed = await other.scalar(select(Member).where(Member.user_id == 5))
@@ -86,11 +86,7 @@ async def test_a_writer_never_caches_over_a_later_write(db: Database) -> None:
 
 
 async def test_a_write_between_a_writers_read_and_commit_is_not_hidden(db: Database) -> None:
-    async with db.session() as session:
-        session.add(
-            Member(user_id=5, first_name="Ana", created_at=NOW, updated_at=NOW, spoken_languages=[])
-        )
-        await session.commit()
+    await add_member(db, 5)
     generation = db.cache.generation
     async with db.session() as writer, db.session() as other:
         if db.is_sqlite:  # on the connection its transaction holds: fail fast, do not wait
@@ -119,11 +115,7 @@ async def test_a_write_between_a_writers_read_and_commit_is_not_hidden(db: Datab
 async def test_a_core_statement_on_a_cached_table_drops_what_it_may_have_changed(
     db: Database,
 ) -> None:
-    async with db.session() as session:
-        session.add(
-            Member(user_id=6, first_name="Ana", created_at=NOW, updated_at=NOW, spoken_languages=[])
-        )
-        await session.commit()
+    await add_member(db, 6)
     db.cache.fill(db.cache.generation, row(6))
     card = db.cache.derived("card", "members", by_member=True)
     await card.get(6, _value("old bio"))
@@ -142,15 +134,11 @@ def _value(value: str) -> Callable[[], Awaitable[str]]:
 
 
 async def test_rolled_back_write_still_drops_what_it_touched(db: Database) -> None:
-    async with db.session() as session:
-        session.add(
-            Member(user_id=8, first_name="Ana", created_at=NOW, updated_at=NOW, spoken_languages=[])
-        )
-        await session.commit()
+    await add_member(db, 8)
     db.cache.fill(db.cache.generation, row(8))
     async with db.session() as session:
-        member = await session.scalar(select(Member).where(Member.user_id == 8))
-        member.language = "ru"
+        ana = await session.scalar(select(Member).where(Member.user_id == 8))
+        ana.language = "ru"
         await session.flush()
         await session.rollback()
     assert db.cache.member(8) is None

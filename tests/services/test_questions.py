@@ -2,6 +2,7 @@
 who know its topic (and only those who may be asked) are invited through the outbox, all in
 one transaction. (The /ask command and the peers' buttons come with the next step.)"""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -125,8 +126,6 @@ async def test_bad_questions_store_nothing(services, clock, community) -> None:
 
 
 async def test_questions_asked_at_once_get_their_own_numbers(services, clock, community) -> None:
-    import asyncio
-
     asked = await asyncio.gather(
         *(ask(services, clock, community["Alice"], f"#GIS question {i}") for i in range(4))
     )
@@ -134,21 +133,20 @@ async def test_questions_asked_at_once_get_their_own_numbers(services, clock, co
 
 
 async def test_helpful_votes_at_once_all_count(services, clock, community) -> None:
-    import asyncio
-
-    from bot.services.questions import QuestionsService as Service
-
     await ask(services, clock, community["Alice"], "#GIS layers?")
     request = await scalar(services, select(RoutingRequest).order_by(RoutingRequest.id).limit(1))
     author = request.member_id
     session = services().profiles.session
-    await Service(session, clock).answer(
+    await QuestionsService(session, clock).answer(
         request.id, author, "Use the cadastre.", lambda r: (("a", None), ("g", None))
     )
     answer_id = await scalar(services, select(func.min(Answer.id)))
     voters = [a.member_id for a in community.values() if a.member_id != author]
     counts = await asyncio.gather(
-        *(Service(services().profiles.session, clock).helpful(answer_id, v) for v in voters)
+        *(
+            QuestionsService(services().profiles.session, clock).helpful(answer_id, v)
+            for v in voters
+        )
     )
     assert sorted(counts) == list(range(1, len(voters) + 1))
     assert (await scalar(services, select(Answer))).helpful_count == len(voters)
