@@ -82,6 +82,13 @@ def create_delivery(
     delivery: Delivery
 
     async def on_outcome(message: OutboxMessage, outcome: str) -> None:
+        if message.kind == "question" and message.ref_id is not None:  # asked privately
+            if outcome == "sent" and message.message_id is not None:
+                async with db.session() as session:  # answers will reply to it
+                    await QuestionsService(session, clock).posted(
+                        message.ref_id, message.message_id
+                    )
+            return
         if message.kind != "routing_request" or message.ref_id is None:
             return
         async with db.session() as session:

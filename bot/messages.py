@@ -9,9 +9,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
-from bot.services.questions import AnswerRelay, Escalation, Nudge, PeerInvite
+from bot.services.questions import AnswerRelay, Escalation, GroupPost, Nudge, PeerInvite
 
 PROFILE_PAYLOAD = "profile_{community_id}"
+TEXT_LIMIT = 4096  # Telegram's, in UTF-16 code units of the text as shown
 
 
 def start_link(bot_username: str, payload: str) -> str:
@@ -68,6 +69,23 @@ class AnswerCb(CallbackData, prefix="an"):
     id: int
 
 
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, around: list[str]) -> str:
+    """`text` (plain) escaped for HTML, shortened with '…' where the message it goes into,
+    with the lines `around` it (HTML), would pass Telegram's limit. The markup of `around`
+    counts in full, so the estimate errs on the short side."""
+    room = TEXT_LIMIT - sum(_units(line) + 1 for line in around)
+    if _units(text) > room:
+        keep = max(room - 1, 0)
+        while _units(text[:keep]) > keep:  # characters beyond the BMP take two units
+            keep -= 1
+        text = text[:keep].rstrip() + "…"
+    return escape(text, quote=False)
+
+
 def group_link(chat_id: int, message_id: int | None) -> str | None:
     """A t.me link to a supergroup message (members of the group can open it)."""
     text = str(chat_id)
@@ -93,11 +111,12 @@ def invite_message(i18n: I18n, invite: PeerInvite) -> tuple[str, dict[str, Any]]
                     tags=", ".join(escape(t, quote=False) for t in invite.tags)
                 )
             )
-        lines += ["", escape(invite.text, quote=False), ""]
+        tail = [""]
         link = group_link(invite.community_chat_id, invite.group_message_id)
         if link:
-            lines.append(_('<a href="{link}">Open it in the group</a>').format(link=link))
-        lines.append(_("You know this topic: can you help?"))
+            tail.append(_('<a href="{link}">Open it in the group</a>').format(link=link))
+        tail.append(_("You know this topic: can you help?"))
+        lines += ["", fit(invite.text, [*lines, "", *tail]), *tail]
         markup = InlineKeyboardMarkup(
             inline_keyboard=[
                 [
@@ -188,3 +207,30 @@ def accept_nudge(i18n: I18n, nudge: Nudge) -> str:
             title=escape(nudge.community_title, quote=False),
             count=nudge.answers,
         )
+
+
+def group_post(i18n: I18n, post: GroupPost) -> str:
+    """A question asked privately, posted in the group so that answers can reply to it."""
+    with i18n.context(), i18n.use_locale(post.locale):
+        if post.asker_name:
+            header = _("❓ <b>Question #{number}</b> from {name}").format(
+                number=post.number, name=escape(post.asker_name, quote=False)
+            )
+        else:
+            header = _("❓ <b>Question #{number}</b>, asked anonymously").format(number=post.number)
+        tail = [""]
+        if post.tags:
+            tail.append(
+                _("Topics: {tags}").format(
+                    tags=", ".join(escape(t, quote=False) for t in post.tags)
+                )
+            )
+        if post.peers:
+            tail.append(
+                _(
+                    "I asked {peers} peer(s) who know the topic; their answers will appear here."
+                ).format(peers=post.peers)
+            )
+        else:
+            tail.append(_("Nobody who can be asked right now has listed this topic yet."))
+    return "\n".join([header, "", fit(post.text, [header, "", *tail]), *tail])

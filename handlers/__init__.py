@@ -4,12 +4,14 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import common, communities, onboarding, profile, questions
+    from handlers import answers, asking, common, communities, onboarding, profile, questions
 
     return [
         communities.setup(),  # membership events first: they are not commands
+        answers.setup(),  # replies to an invitation or an answer: before any dialog step
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
         questions.setup(),
+        asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
         profile.setup(),
         common.setup(),  # help, cancel, unknown commands
         common.setup_fallbacks(),  # the catch-all answers: must stay last

@@ -1,4 +1,5 @@
-"""/ask in a group; the asked peers' buttons (Answer, Not my area, Later); the answer dialog."""
+"""The asked peers' buttons (Answer, Not my area, Later) and the answer dialog (or a reply to
+the invitation); /close, /open, /why and the member's own lists."""
 
 import logging
 from html import escape
@@ -14,23 +15,28 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.delivery import Delivery
-from bot.messages import AnswerCb, RequestCb, answer_messages, group_link, invite_message
+from bot.messages import RequestCb, answer_messages, group_link, invite_message
 from bot.services.members import Actor
 from bot.services.questions import (
-    AlreadyVoted,
     AnswerTooLong,
     EmptyAnswer,
     EmptyQuestion,
-    NotYourAnswer,
     NotYourQuestion,
     NotYourRequest,
     QuestionError,
     QuestionLine,
     QuestionsService,
     QuestionTooLong,
+    UnknownCommunity,
 )
-from bot.telegram import chat_member
-from handlers.filters import groups, private, private_buttons, private_or_commands, where
+from handlers.filters import (
+    groups,
+    private,
+    private_buttons,
+    private_or_commands,
+    where,
+)
+from handlers.rights import is_moderator
 
 log = logging.getLogger(__name__)
 
@@ -63,57 +69,17 @@ def question_error_text(error: QuestionError) -> str:
         return _("Your answer is {length} characters; please keep it to {limit}.").format(
             length=error.length, limit=error.limit
         )
+    if isinstance(error, UnknownCommunity):
+        return _(
+            "I can't find you among that group's members. Write something in the group, "
+            "then ask again."
+        )
     if isinstance(error, NotYourRequest):
         return _(
             "This question no longer waits for you: it was answered, closed or passed on. "
             "Nothing was changed."
         )
     return _("That button has expired. Send /profile to start again.")
-
-
-async def cmd_ask_group(
-    message: Message,
-    command: CommandObject,
-    actor: Actor,
-    questions: QuestionsService,
-    i18n: I18n,
-    delivery: Delivery | None = None,
-) -> None:
-    assert actor.community_id is not None  # recorded for every group message
-    try:
-        asked = await questions.ask(
-            community_id=actor.community_id,
-            asker_member_id=actor.member_id,
-            text=command.args or "",
-            render=lambda invite: invite_message(i18n, invite),
-            group_message_id=message.message_id,
-            thread_id=message.message_thread_id if message.is_topic_message else None,
-        )
-    except QuestionError as error:
-        await message.reply(question_error_text(error))
-        return
-    if asked.peers:
-        text = _(
-            "Question #{number} is in. I asked {peers} peer(s) who know the topic privately; "
-            "their answers will appear here."
-        ).format(number=asked.number, peers=asked.peers)
-    else:
-        text = _(
-            "Question #{number} is in. Nobody who can be asked right now has listed this topic; "
-            "anyone who knows it can reply to this message."
-        ).format(number=asked.number)
-    await message.reply(text)
-    if delivery is not None:
-        delivery.wake()
-
-
-async def cmd_ask_private(message: Message) -> None:
-    await message.answer(
-        _(
-            "Ask in your group: send /ask followed by your question there, and I'll find the "
-            "members who know the topic."
-        )
-    )
 
 
 async def cb_request(
@@ -133,6 +99,15 @@ async def cb_request(
             raise NotYourRequest()
         if callback_data.act == "a":
             request = await questions.open_request(callback_data.id, actor.member_id)
+            if await _answering(state) == request.request_id:  # pressed twice
+                await query.answer(
+                    _(
+                        "You are already answering question #{number}: send your answer as one "
+                        "message, or /cancel."
+                    ).format(number=request.number),
+                    show_alert=True,
+                )
+                return
             await state.set_state(Answering.text)
             await state.update_data(request_id=request.request_id)
             await query.answer()
@@ -156,18 +131,61 @@ async def cb_request(
         await query.answer(question_error_text(NotYourRequest()), show_alert=True)
         return
     await query.answer(note)
-    await _drop_buttons(query)
+    await drop_buttons(query)
     if delivery is not None:
         delivery.wake()
 
 
-async def _drop_buttons(query: CallbackQuery) -> None:
+async def drop_buttons(query: CallbackQuery) -> None:
     if query.message is None:
         return
     try:
         await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
     except TelegramAPIError as error:  # too old to edit, or already edited
         log.warning("could not remove the request buttons: %s", error)
+
+
+async def _answering(state: FSMContext) -> int | None:
+    """The request whose answer dialog is open, if any."""
+    if await state.get_state() != Answering.text.state:
+        return None
+    request_id = (await state.get_data()).get("request_id")
+    return request_id if isinstance(request_id, int) else None
+
+
+async def submit_answer(
+    message: Message,
+    request_id: int,
+    state: FSMContext,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None,
+) -> None:
+    try:
+        number = await questions.answer(
+            request_id,
+            actor.member_id,
+            message.text or "",
+            lambda relay: answer_messages(i18n, relay),
+        )
+    except NotYourRequest:
+        if await _answering(state) == request_id:
+            await state.clear()
+        await message.answer(question_error_text(NotYourRequest()))
+        return
+    except QuestionError as error:
+        await message.answer(question_error_text(error))
+        return
+    if await _answering(state) == request_id:
+        await state.clear()
+    await message.answer(
+        _("Thank you! Your answer to question #{number} goes to the asker and the group.").format(
+            number=number
+        )
+    )
+    if delivery is not None:
+        delivery.wake()
 
 
 async def st_answer_text(
@@ -178,55 +196,12 @@ async def st_answer_text(
     i18n: I18n,
     delivery: Delivery | None = None,
 ) -> None:
-    data = await state.get_data()
-    try:
-        number = await questions.answer(
-            data["request_id"],
-            actor.member_id,
-            message.text or "",
-            lambda relay: answer_messages(i18n, relay),
-        )
-    except NotYourRequest:
+    request_id = await _answering(state)
+    if request_id is None:  # dialog data lost (e.g. an old state format)
         await state.clear()
         await message.answer(question_error_text(NotYourRequest()))
         return
-    except QuestionError as error:
-        await message.answer(question_error_text(error))
-        return
-    await state.clear()
-    await message.answer(
-        _("Thank you! Your answer to question #{number} goes to the asker and the group.").format(
-            number=number
-        )
-    )
-    if delivery is not None:
-        delivery.wake()
-
-
-async def cb_answer(
-    query: CallbackQuery, callback_data: AnswerCb, actor: Actor, questions: QuestionsService
-) -> None:
-    """Accept (the asker only) or Helpful (anyone but the author, once)."""
-    try:
-        if not 0 < callback_data.id <= MAX_ID:  # forged
-            raise NotYourAnswer()
-        if callback_data.act == "ok":
-            number = await questions.accept(callback_data.id, actor.member_id)
-            await query.answer(
-                _("Accepted: question #{number} is answered. Thank you!").format(number=number)
-            )
-            await _drop_buttons(query)
-        else:
-            count = await questions.helpful(callback_data.id, actor.member_id)
-            await query.answer(_("Marked helpful ({count}).").format(count=count))
-    except AlreadyVoted:
-        await query.answer(_("You have already marked this answer helpful."))
-    except NotYourAnswer:
-        if callback_data.act == "ok":
-            text = _("Only the member who asked can accept an answer.")
-        else:
-            text = _("You can't mark your own answer helpful.")
-        await query.answer(text, show_alert=True)
+    await submit_answer(message, request_id, state, actor, questions, i18n, delivery)
 
 
 async def cmd_close(
@@ -336,19 +311,6 @@ async def cmd_my_requests(message: Message, actor: Actor, questions: QuestionsSe
     )
 
 
-async def is_moderator(bot: Bot, message: Message, settings: Settings) -> bool:
-    """An administrator of this group (an anonymous one posts as the group), or an owner."""
-    if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
-        return True
-    user = message.from_user
-    if user is None:
-        return False
-    if user.id in settings.bot_admins:
-        return True
-    member = await chat_member(bot, message.chat.id, user.id)
-    return member is not None and member.status in ("creator", "administrator")
-
-
 async def cmd_why(
     message: Message,
     command: CommandObject,
@@ -363,10 +325,13 @@ async def cmd_why(
         await message.reply(_("Only the group's administrators can see that."))
         return
     number = _number(command.args)
-    peers = await questions.why(actor.community_id, number) if number is not None else None
-    if peers is None:
+    report = await questions.why(actor.community_id, number) if number is not None else None
+    if report is None:
         await message.reply(_("Say which question, e.g. /why 12"))
         return
+    peers = report.peers
+    if report.anonymous:
+        await _tell_asker_privately(bot, actor, number, report.asker_name)
     if not peers:
         await message.reply(
             _("Nobody was asked about question #{number}: nobody has listed its topics.").format(
@@ -375,6 +340,8 @@ async def cmd_why(
         )
         return
     lines = [_("<b>Question #{number}</b> was asked to:").format(number=number)]
+    if report.anonymous:
+        lines.insert(0, _("Asked anonymously: I tell moderators who asked in private."))
     for peer in peers:
         reasons = ", ".join(f"{_(REASONS.get(k, k))} {v:.2f}" for k, v in peer.components.items())
         lines.append(
@@ -390,31 +357,45 @@ async def cmd_why(
     await message.reply("\n".join(lines))
 
 
+async def _tell_asker_privately(bot: Bot, actor: Actor, number: int, name: str | None) -> None:
+    """Who asked an anonymous question: for the moderator's eyes only, never in the group."""
+    if not actor.dm_available:
+        return
+    text = _("Question #{number} was asked anonymously by {name}. Please keep it private.").format(
+        number=number, name=escape(name or "?", quote=False)
+    )
+    try:
+        await bot.send_message(actor.user_id, text)
+    except TelegramAPIError as error:
+        log.warning("could not tell moderator %s who asked #%s: %s", actor.user_id, number, error)
+
+
+async def cmd_accept_how(message: Message) -> None:
+    await message.reply(_("Reply /accept to the answer (my message with it) that solved it."))
+
+
 async def st_answer_not_text(message: Message) -> None:
     await message.answer(question_error_text(EmptyAnswer()))
 
 
-COMMANDS = ("ask", "close", "open", "why", "myquestions", "myrequests")
+COMMANDS = ("close", "open", "why", "myquestions", "myrequests", "accept")
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(private_or_commands)
     router.callback_query.register(cb_request, private_buttons, RequestCb.filter())
-    router.callback_query.register(cb_answer, AnswerCb.filter())
     answering = StateFilter(Answering.text)
-    router.message.register(
-        st_answer_text, answering, private, where(F.text), where(~F.text.startswith("/"))
-    )
+    text, not_command = where(F.text), where(~F.text.startswith("/"))
+    router.message.register(st_answer_text, answering, private, text, not_command)
     router.message.register(st_answer_not_text, answering, private, where(~F.text))
     # Other messages (/start, /help, a dialog step) pass all of these in one check.
     commands = Router(name=f"{__name__}.commands")
     commands.message.filter(Command(*COMMANDS))
-    commands.message.register(cmd_ask_group, Command("ask"), groups)
-    commands.message.register(cmd_ask_private, Command("ask"), private)
     commands.message.register(cmd_close, Command("close"), groups)
     commands.message.register(cmd_open, Command("open"), groups)
     commands.message.register(cmd_why, Command("why"), groups)
+    commands.message.register(cmd_accept_how, Command("accept"))
     commands.message.register(cmd_my_questions, Command("myquestions"), private)
     commands.message.register(cmd_my_requests, Command("myrequests"), private)
     router.include_router(commands)

@@ -20,7 +20,7 @@ from storage.models import Community, Question, RoutingRequest
 from storage.repos.questions import PeerFacts, QuestionsRepo
 from storage.repos.tags import TagsRepo
 
-MAX_QUESTION = 3000  # characters: the peers' message adds a header and a link
+MAX_QUESTION = 4000  # characters; messages that add a header shorten it to fit (bot.messages)
 MAX_ANSWER = 3000  # characters: the relayed message adds a header
 LATER = timedelta(hours=4)
 ROUNDS = 2  # rounds of peers asked before the moderators are told
@@ -44,7 +44,7 @@ class QuestionTooLong(QuestionError):
 
 
 class UnknownCommunity(QuestionError):
-    pass
+    """Not a community the bot serves, or not one of the asker's."""
 
 
 class EmptyAnswer(QuestionError):
@@ -109,6 +109,30 @@ class AnswerRelay:
     asker_user_id: int | None
     asker_locale: str
     group_locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPost:
+    """A question asked in the private chat, as the group sees it (answers reply to it)."""
+
+    number: int
+    text: str
+    tags: tuple[str, ...]
+    asker_name: str | None  # None when anonymous
+    peers: int
+    locale: str
+
+
+RenderPost = Callable[[GroupPost], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Thanks:
+    """A thank-you for an answer, counted as a helpful vote (once)."""
+
+    number: int
+    counted: bool  # False: this member had marked it helpful already (or wrote it)
+    may_accept: bool  # the thanker asked the question and it is not answered yet
 
 
 # The caller's rendering of an answer: (text, reply markup) for the asker, then for the group.
@@ -187,6 +211,13 @@ class WhyLine:
 
 
 @dataclass(frozen=True, slots=True)
+class WhyReport:
+    asker_name: str | None  # None once the asker's data is erased
+    anonymous: bool
+    peers: list[WhyLine]
+
+
+@dataclass(frozen=True, slots=True)
 class Asked:
     question_id: int
     number: int
@@ -226,9 +257,12 @@ class QuestionsService:
         anonymous: bool = False,
         group_message_id: int | None = None,
         thread_id: int | None = None,
+        post: RenderPost | None = None,
     ) -> Asked:
         """Store the question and invite its first round of peers (their messages are queued
-        in the same transaction). Raises QuestionError for bad input, storing nothing."""
+        in the same transaction). A question asked privately (`post` given) is also posted in
+        the group, for answers to reply to. Raises QuestionError for bad input, storing
+        nothing."""
         body = text.strip()
         if not body:
             raise EmptyQuestion()
@@ -244,6 +278,7 @@ class QuestionsService:
                     anonymous,
                     group_message_id,
                     thread_id,
+                    post,
                 )
             except IntegrityError:  # two questions took the same number or new tag at once
                 if attempt == 2:
@@ -259,12 +294,17 @@ class QuestionsService:
         anonymous: bool,
         group_message_id: int | None,
         thread_id: int | None,
+        post: RenderPost | None,
     ) -> Asked:
         now = self.clock.now()
         async with transaction(self.session, write=True):
             # Locked: questions in one community are numbered (and their tags made) in turn.
             community = await self.repo.lock_community(community_id)
-            if community is None or not community.active:
+            if (
+                community is None
+                or not community.active
+                or not await self.repo.is_member(community_id, asker_member_id)
+            ):
                 raise UnknownCommunity()
             found = question_tags(body, Vocabulary.of(await self.repo.vocabulary(community_id)))
             tags = dict.fromkeys(found.detected, False)
@@ -295,7 +335,43 @@ class QuestionsService:
             )
             tag_labels = tuple(labels[t] for t in tags if t in labels)
             peers = await self._invite(question, community, list(tags), tag_labels, render, now)
+            if post is not None:
+                await self._post(question, community, tag_labels, peers, post)
             return Asked(question.id, question.number, tag_labels, peers)
+
+    async def _post(
+        self,
+        question: Question,
+        community: Community,
+        tag_labels: tuple[str, ...],
+        peers: int,
+        render: RenderPost,
+    ) -> None:
+        """Queue the group's copy of a question asked privately (bot.app records where it
+        landed, so answers reply to it)."""
+        asker = await self.repo.member(question.asker_id) if question.asker_id else None
+        text = render(
+            GroupPost(
+                number=question.number,
+                text=question.text,
+                tags=tag_labels,
+                asker_name=asker.first_name if asker and not question.anonymous else None,
+                peers=peers,
+                locale=community.language,
+            )
+        )
+        await self.outbox.queue(
+            community.chat_id,
+            text,
+            dedupe_key=f"question:{question.id}",
+            kind="question",
+            ref_id=question.id,
+        )
+
+    async def posted(self, question_id: int, message_id: int) -> None:
+        """The group's copy of question `question_id` is message `message_id` there."""
+        async with transaction(self.session, write=True):
+            await self.repo.set_group_message(question_id, message_id)
 
     async def _invite(
         self,
@@ -525,15 +601,20 @@ class QuestionsService:
             )
             return question.number
 
-    async def accept(self, answer_id: int, member_id: int) -> int:
-        """The asker accepts an answer: the question is answered (no more escalation), and the
-        answerer earns weight on its topics. Returns the question's number."""
+    async def accept(self, answer_id: int, member_id: int, *, moderating: int | None = None) -> int:
+        """The asker accepts an answer (or a moderator of community `moderating`, on the
+        asker's behalf): the question is answered (no more escalation), and the answerer earns
+        weight on its topics. Returns the question's number."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             found = await self.repo.answer_with_question(answer_id)
-            if found is None or found[1].asker_id != member_id:
+            if found is None:
                 raise NotYourAnswer()
             answer, question = found
+            if question.asker_id != member_id and (
+                moderating is None or question.community_id != moderating
+            ):
+                raise NotYourAnswer()
             if not answer.accepted:
                 answer.accepted, answer.accepted_at, answer.accepted_by_id = True, now, member_id
                 if answer.author_id is not None:
@@ -572,6 +653,28 @@ class QuestionsService:
                     now,
                 )
             return count
+
+    async def thank(self, answer_id: int, member_id: int) -> Thanks:
+        """A member thanked answer `answer_id` (a 'thanks' reply to it): counted as a helpful
+        vote once, never for one's own answer."""
+        try:
+            await self.helpful(answer_id, member_id)
+            counted = True
+        except AlreadyVoted:
+            counted = False
+        except NotYourAnswer:
+            counted = False
+        async with transaction(self.session, write=False):
+            found = await self.repo.answer_with_question(answer_id)
+        if found is None:
+            raise NotYourAnswer()
+        answer, question = found
+        may_accept = (
+            question.asker_id == member_id
+            and question.status == "open"
+            and answer.author_id != member_id
+        )
+        return Thanks(question.number, counted, may_accept)
 
     async def close(self, community_id: int, number: int, member_id: int) -> None:
         """The asker closes their question #`number`: no more peers are asked."""
@@ -646,16 +749,19 @@ class QuestionsService:
             rows = await self.repo.question_lines(requested_member_id=member_id, limit=limit)
         return [QuestionLine(*row) for row in rows]
 
-    async def why(self, community_id: int, number: int) -> list[WhyLine] | None:
-        """Who was asked about question #`number` and why; None if there is no such question."""
+    async def why(self, community_id: int, number: int) -> WhyReport | None:
+        """Who asked question #`number` (moderators see it even when anonymous), who was asked
+        and why; None if there is no such question."""
         async with transaction(self.session, write=False):
             question = await self.repo.by_number(community_id, number)
             if question is None:
                 return None
-            return [
+            asker = await self.repo.member(question.asker_id) if question.asker_id else None
+            peers = [
                 WhyLine(name, r.round, r.rank, r.score, dict(r.components), r.status)
                 for r, name in await self.repo.requests_of(question.id)
             ]
+            return WhyReport(asker.first_name if asker else None, question.anonymous, peers)
 
     async def nudge_askers(self, render: RenderNudge, limit: int = 100) -> int:
         """A day after a question's first answer, its asker (if reachable) is reminded once to

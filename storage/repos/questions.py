@@ -451,3 +451,11 @@ class QuestionsRepo:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
+
+    async def set_group_message(self, question_id: int, message_id: int) -> None:
+        await self.session.execute(
+            update(Question)
+            .where(Question.id == question_id, Question.group_message_id.is_(None))
+            .values(group_message_id=message_id)
+            .execution_options(synchronize_session=False)
+        )

@@ -112,9 +112,9 @@ async def test_someone_elses_request_button_changes_nothing(h: Harness) -> None:
 async def test_ask_without_a_question_explains_how(h: Harness) -> None:
     await group_with_experts(h)
     await h.say(ALICE, "/ask", GROUP)
-    assert "Write your question after /ask" in h.fake.last_message(GROUP.id)["text"]
+    assert "What is your question?" in h.fake.last_message(GROUP.id)["text"]
     await h.say(ALICE, "/ask")
-    assert "Ask in your group" in h.last_text(ALICE.id)
+    assert "Send your question for Municipal Planners" in h.last_text(ALICE.id)
     assert await h.one(select(func.count()).select_from(Question)) == 0
 
 

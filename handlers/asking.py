@@ -1,0 +1,368 @@
+"""Asking: /ask in the group, a mention of the bot there or a reply to its question prompt
+(bots in privacy mode see only those); /ask and /ask_anon in the private chat, with a short
+dialog for what the command did not say (which community, the question itself)."""
+
+import re
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.delivery import Delivery
+from bot.messages import group_post, invite_message
+from bot.services.members import Actor
+from bot.services.profiles import ProfilesService
+from bot.services.questions import Asked, QuestionError, QuestionsService
+from handlers.filters import (
+    addressed,
+    groups,
+    mentions_bot,
+    private,
+    private_buttons,
+    replies_to_bot,
+    spoken_to_in_group,
+    where,
+)
+from handlers.questions import N_, question_error_text
+
+
+class Asking(StatesGroup):
+    community = State()  # private: which community the question is for
+    text = State()  # private: the question itself
+
+
+class AskCb(CallbackData, prefix="ak"):
+    id: int  # the community (checked against the member's own by the service)
+
+
+PROMPT = N_("❓ What is your question? Reply to this message with it.")
+MAX_ID = 2**31 - 1
+
+
+def _prompt_texts(i18n: I18n) -> set[str]:
+    """The group prompt in every language, to recognise replies to it."""
+    return {i18n.gettext(PROMPT, locale=locale) for locale in i18n.available_locales} | {PROMPT}
+
+
+async def _ask_in_group(
+    message: Message,
+    text: str,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None,
+) -> None:
+    assert actor.community_id is not None  # recorded for every group message
+    try:
+        asked = await questions.ask(
+            community_id=actor.community_id,
+            asker_member_id=actor.member_id,
+            text=text,
+            render=lambda invite: invite_message(i18n, invite),
+            group_message_id=message.message_id,
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
+    except QuestionError as error:
+        await message.reply(question_error_text(error))
+        return
+    await message.reply(_acknowledgement(asked))
+    if delivery is not None:
+        delivery.wake()
+
+
+def _acknowledgement(asked: Asked) -> str:
+    if asked.peers:
+        return _(
+            "Question #{number} is in. I asked {peers} peer(s) who know the topic privately; "
+            "their answers will appear here."
+        ).format(number=asked.number, peers=asked.peers)
+    return _(
+        "Question #{number} is in. Nobody who can be asked right now has listed this topic; "
+        "anyone who knows it can reply to this message."
+    ).format(number=asked.number)
+
+
+async def _prompt_in_group(message: Message) -> None:
+    await message.reply(
+        _(PROMPT),
+        reply_markup=ForceReply(selective=True, input_field_placeholder=_("Your question")),
+    )
+
+
+async def cmd_ask_group(
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None = None,
+) -> None:
+    if not (command.args or "").strip():
+        await _prompt_in_group(message)
+        return
+    await _ask_in_group(message, command.args or "", actor, questions, i18n, delivery)
+
+
+async def group_addressed(
+    message: Message,
+    bot: Bot,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None = None,
+) -> None:
+    """A mention of the bot asks what the rest of the message says; a reply to the question
+    prompt asks what it says. Other replies to the bot are conversation, not questions."""
+    text = message.text or message.caption
+    if replies_to_bot(message, bot):
+        if (message.reply_to_message.text or "") not in _prompt_texts(i18n):  # type: ignore[union-attr]
+            return
+        if text is None:  # a photo or sticker without words
+            await message.reply(question_error_text_media())
+            return
+    elif await mentions_bot(message, bot):
+        username = (await bot.me()).username or ""
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text or "", flags=re.IGNORECASE)
+        if not text.strip():
+            await _prompt_in_group(message)
+            return
+    else:
+        return
+    await _ask_in_group(message, text or "", actor, questions, i18n, delivery)
+
+
+def question_error_text_media() -> str:
+    return _("I can pass on questions written as text: please write yours in words.")
+
+
+async def cmd_ask_anon_group(message: Message, bot: Bot) -> None:
+    me = await bot.me()
+    await message.reply(
+        _(
+            "Anonymous questions are asked in our private chat, so nobody here sees who asked: "
+            "send me /ask_anon there. (You may want to delete this message.)"
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("Open the private chat"), url=f"https://t.me/{me.username}"
+                    )
+                ]
+            ]
+        ),
+    )
+
+
+def _communities_keyboard(communities: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=title, callback_data=AskCb(id=cid).pack())]
+            for cid, title in communities
+        ]
+    )
+
+
+async def _begin_private(
+    message: Message,
+    text: str | None,
+    anonymous: bool,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None,
+) -> None:
+    communities = await profiles.communities_of(actor.user_id)
+    if not communities:
+        await message.answer(
+            _(
+                "I don't know your group yet: questions go to a group's members. Add me to your "
+                "group, or write something there first, then ask again."
+            )
+        )
+        return
+    await state.set_data({"anonymous": anonymous, "text": text})
+    if len(communities) > 1:
+        await state.set_state(Asking.community)
+        await message.answer(
+            _("Which group is this question for?"),
+            reply_markup=_communities_keyboard([(c.id, c.title) for c in communities]),
+        )
+        return
+    community = communities[0]
+    await _next_step(
+        message, community.id, community.title, state, actor, questions, i18n, delivery
+    )
+
+
+async def _next_step(
+    message: Message,
+    community_id: int,
+    title: str,
+    state: FSMContext,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None,
+) -> None:
+    """Ask now if the question is known, else wait for it."""
+    data = await state.get_data()
+    await state.update_data(community_id=community_id, title=title)
+    if data.get("text"):
+        await _ask_privately(message, data["text"], state, actor, questions, i18n, delivery)
+        return
+    await state.set_state(Asking.text)
+    await message.answer(
+        _(
+            "Send your question for {title} as one message (up to 4000 characters), or /cancel."
+        ).format(title=escape(title, quote=False))
+    )
+
+
+async def _ask_privately(
+    message: Message,
+    text: str,
+    state: FSMContext,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None,
+) -> None:
+    data = await state.get_data()
+    try:
+        asked = await questions.ask(
+            community_id=data["community_id"],
+            asker_member_id=actor.member_id,
+            text=text,
+            render=lambda invite: invite_message(i18n, invite),
+            anonymous=bool(data.get("anonymous")),
+            post=lambda post: group_post(i18n, post),
+        )
+    except QuestionError as error:  # the dialog stays where it was: the member may retry
+        await state.update_data(text=None)
+        await state.set_state(Asking.text)
+        await message.answer(question_error_text(error))
+        return
+    await state.clear()
+    title = escape(data.get("title", ""), quote=False)
+    if asked.peers:
+        text = _(
+            "Question #{number} is in {title}. I asked {peers} peer(s) who know the topic; "
+            "their answers will come to you here and appear in the group."
+        ).format(number=asked.number, title=title, peers=asked.peers)
+    else:
+        text = _(
+            "Question #{number} is in {title}. Nobody who can be asked right now has listed "
+            "this topic; answers will come to you here."
+        ).format(number=asked.number, title=title)
+    if data.get("anonymous"):
+        text += "\n" + _(
+            "Your name is not shown to the group or the peers asked; the group's "
+            "moderators can see who asked."
+        )
+    await message.answer(text)
+    if delivery is not None:
+        delivery.wake()
+
+
+async def cmd_ask_private(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None = None,
+) -> None:
+    """/ask (or /ask_anon) privately: the question for one of the member's groups."""
+    anonymous = command.command.lower() == "ask_anon"
+    text = (command.args or "").strip() or None
+    await _begin_private(
+        message, text, anonymous, state, actor, profiles, questions, i18n, delivery
+    )
+
+
+async def cb_ask_community(
+    query: CallbackQuery,
+    callback_data: AskCb,
+    state: FSMContext,
+    actor: Actor,
+    profiles: ProfilesService,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None = None,
+) -> None:
+    communities = {c.id: c for c in await profiles.communities_of(actor.user_id)}
+    chosen = communities.get(callback_data.id) if 0 < callback_data.id <= MAX_ID else None
+    if chosen is None or query.message is None:
+        await query.answer(
+            _("That group is not one of yours. Nothing was changed."), show_alert=True
+        )
+        return
+    await query.answer()
+    await _next_step(
+        query.message,  # type: ignore[arg-type]
+        chosen.id,
+        chosen.title,
+        state,
+        actor,
+        questions,
+        i18n,
+        delivery,
+    )
+
+
+async def st_ask_text(
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None = None,
+) -> None:
+    await _ask_privately(message, message.text or "", state, actor, questions, i18n, delivery)
+
+
+async def st_ask_not_text(message: Message) -> None:
+    await message.answer(question_error_text_media() + "\n" + _("Or send /cancel."))
+
+
+async def st_pick_community_text(message: Message) -> None:
+    await message.answer(_("Tap the group this question is for, or send /cancel."))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(addressed)
+    commands = Router(name=f"{__name__}.commands")
+    commands.message.filter(Command("ask", "ask_anon"))
+    commands.message.register(cmd_ask_group, Command("ask"), groups)
+    commands.message.register(cmd_ask_anon_group, Command("ask_anon"), groups)
+    commands.message.register(cmd_ask_private, private)
+    router.include_router(commands)
+    router.callback_query.register(
+        cb_ask_community, private_buttons, StateFilter(Asking.community), AskCb.filter()
+    )
+    not_command = where(~F.text.startswith("/"))
+    asking = StateFilter(Asking.text)
+    router.message.register(st_ask_text, asking, private, where(F.text), not_command)
+    router.message.register(st_ask_not_text, asking, private, where(~F.text))
+    picking = StateFilter(Asking.community)
+    router.message.register(st_pick_community_text, picking, private, not_command)
+    router.message.register(group_addressed, spoken_to_in_group)
+    return router
