@@ -32,7 +32,7 @@ from handlers.onboarding import stale, with_lead
 from handlers.render import profile_card, quiet_hours_text
 
 
-class Availability(StatesGroup):
+class AvailabilityStep(StatesGroup):
     timezone = State()
     quiet = State()
 
@@ -78,7 +78,7 @@ async def begin_quiet(
     bot: Bot, state: FSMContext, profiles: ProfilesService, actor: Actor, community_id: int | None
 ) -> None:
     now = await profiles.availability(actor.member_id)
-    await state.set_state(Availability.quiet)
+    await state.set_state(AvailabilityStep.quiet)
     await state.update_data(community_id=community_id)
     ask = _(
         "When should I not send you questions? Send a start and an end, e.g. 22-07 or "
@@ -123,12 +123,20 @@ async def _save_quiet(
 ) -> str | None:
     """Save and show the card; on bad input, the reply to give (nothing changed)."""
     try:
-        quiet = await profiles.set_quiet_hours(actor.user_id, text)
+        saved = await profiles.set_quiet_hours(actor.user_id, text)
     except AvailabilityError as error:
         return availability_error_text(error)
     data = await state.get_data()
     await state.clear()
-    lead = _("Saved: questions may reach you at any time.") if quiet is None else _("Saved.")
+    if saved.quiet is None:
+        lead = _("Saved: questions may reach you at any time.")
+    elif saved.timezone is None:
+        lead = _(
+            "Saved. Your time zone is not set, so these hours are read in UTC: tap “🌍 Time "
+            "zone” below to use your own clock."
+        )
+    else:
+        lead = _("Saved.")
     await show_card(bot, actor, profiles, data.get("community_id"), lead)
     return None
 
@@ -161,7 +169,7 @@ async def cb_timezone_menu(
         return await stale(query)
     await query.answer()
     await state.clear()
-    await state.set_state(Availability.timezone)
+    await state.set_state(AvailabilityStep.timezone)
     # "q": opened from the quiet hours step, which comes back once the zone is set.
     await state.update_data(community_id=callback_data.id or None, then=callback_data.code)
     text = _(
@@ -248,7 +256,7 @@ async def st_quiet_not_text(message: Message) -> None:
 def setup() -> Router:
     """Included in the profile router, whose private-chat filters it shares."""
     router = Router(name=__name__)
-    zone, quiet = StateFilter(Availability.timezone), StateFilter(Availability.quiet)
+    zone, quiet = StateFilter(AvailabilityStep.timezone), StateFilter(AvailabilityStep.quiet)
     text, not_text, not_command = where(F.text), where(~F.text), where(~F.text.startswith("/"))
     router.message.register(cmd_quiet, Command("quiet"))
     router.message.register(st_timezone, zone, text, not_command)

@@ -386,14 +386,16 @@ class ProfilesService:
             member.updated_at = self.clock.now()
         return zone
 
-    async def set_quiet_hours(self, user_id: int, text: str) -> tuple[int, int] | None:
+    async def set_quiet_hours(self, user_id: int, text: str) -> Availability:
         """Quiet hours from `text` (`22-07`, `off`), read in the member's time zone."""
         quiet = parse_quiet_hours(text)
         async with transaction(self.session, write=True):
             member = await self._member(user_id)
             member.quiet_from, member.quiet_to = quiet or (None, None)
             member.updated_at = self.clock.now()
-        return quiet
+            return Availability(
+                member.timezone, member.quiet_from, member.quiet_to, member.routing_opt_out
+            )
 
     async def set_paused(self, user_id: int, paused: bool) -> None:
         """While paused, routing never asks this member (`members.routing_opt_out`)."""

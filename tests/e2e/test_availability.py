@@ -53,7 +53,9 @@ async def test_quiet_hours_without_a_time_zone_are_read_in_utc_until_one_is_set(
     assert "When should I not send you questions?" in prompt and "read in UTC" in prompt
     await h.say(ALICE, "22-07")
     card = h.last_text(ALICE.id)
+    assert card.startswith("Saved. Your time zone is not set")  # and the card offers to set it
     assert "Quiet hours: 22:00–07:00 (UTC, as your time zone is not set)" in card
+    assert "🌍 Time zone" in buttons(h, ALICE.id)
 
     await h.say(ALICE, "/quiet")
     await h.press(ALICE, "🌍 Set time zone")

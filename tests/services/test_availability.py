@@ -108,6 +108,15 @@ def test_any_text_is_a_loadable_zone_or_a_polite_refusal(text: str) -> None:
     assert len(zone) <= 64  # members.timezone is String(64)
 
 
+@given(st.from_regex(r"\s?(UTC|gmt)?\s?[+\-−]\s?\d{1,3}([:.]?\d{1,3})?\s?", fullmatch=True))
+def test_any_offset_is_a_zone_with_that_offset_or_a_polite_refusal(text: str) -> None:
+    try:
+        zone = parse_timezone(text)
+    except AvailabilityError:
+        return
+    ZoneInfo(zone)
+
+
 @pytest.mark.parametrize(
     ("typed", "quiet"),
     [
@@ -156,6 +165,15 @@ def test_any_text_is_quiet_hours_or_a_polite_refusal(text: str) -> None:
         assert 0 <= start < 24 * 60 and 0 <= end < 24 * 60 and start != end
 
 
+@given(st.from_regex(r"\d{1,3}([:.h]\d{1,3})?\s?[-–—]\s?\d{1,3}([:.h]\d{1,3})?", fullmatch=True))
+def test_any_pair_of_times_is_quiet_hours_or_a_polite_refusal(text: str) -> None:
+    try:
+        quiet = parse_quiet_hours(text)
+    except AvailabilityError:
+        return
+    assert quiet is not None and quiet[0] != quiet[1]
+
+
 @given(st.integers(0, 24 * 60 - 1), st.integers(0, 24 * 60 - 1))
 def test_quiet_hours_shown_read_back_the_same(start: int, end: int) -> None:
     if start == end:
@@ -175,7 +193,8 @@ async def test_settings_are_saved_and_bad_input_changes_nothing(services, db: Da
     await services().members.seen(identity(1, "Alice"), GROUP, private=True)
     profiles = services().profiles
     assert await profiles.set_timezone(1, "europe/madrid") == "Europe/Madrid"
-    assert await profiles.set_quiet_hours(1, "22:00-07:30") == (1320, 450)
+    saved = await profiles.set_quiet_hours(1, "22:00-07:30")
+    assert (saved.timezone, saved.quiet) == ("Europe/Madrid", (1320, 450))
     await profiles.set_paused(1, True)
     with pytest.raises(UnknownTimezone):
         await services().profiles.set_timezone(1, "Atlantis")
