@@ -22,6 +22,7 @@ def private_commands() -> list[BotCommand]:
         BotCommand(command="start", description=_("Start and set up your profile")),
         BotCommand(command="profile", description=_("See and edit your profile")),
         BotCommand(command="expertise", description=_("Choose the topics you know")),
+        BotCommand(command="quiet", description=_("Set hours when I send you no questions")),
         BotCommand(command="myquestions", description=_("The questions you asked")),
         BotCommand(command="myrequests", description=_("Questions waiting for your answer")),
         BotCommand(command="help", description=_("What I can do")),

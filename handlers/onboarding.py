@@ -154,7 +154,9 @@ async def finish(bot: Bot, state: FSMContext, profiles: ProfilesService, actor: 
     profile = await profiles.profile(actor.member_id, data.get("community_id"))
     text = _("All set! This is your profile:") + "\n\n" + profile_card(profile)
     community_id = profile.community.id if profile.community else None
-    await bot.send_message(actor.user_id, text, reply_markup=profile_keyboard(community_id))
+    paused = profile.availability is not None and profile.availability.paused
+    keyboard = profile_keyboard(community_id, paused=paused)
+    await bot.send_message(actor.user_id, text, reply_markup=keyboard)
 
 
 async def _is_current(query: CallbackQuery, state: FSMContext) -> bool:

@@ -1,4 +1,5 @@
-"""/start (with deep links), /profile, /expertise and the profile card's buttons."""
+"""/start (with deep links), /profile, /expertise and the profile card's buttons (those for
+time zone, quiet hours and pausing questions, and /quiet, are in handlers/availability.py)."""
 
 import logging
 from html import escape
@@ -15,6 +16,7 @@ from bot.services.communities import CommunitiesService
 from bot.services.members import Actor
 from bot.services.profiles import Entry, NotInCommunity, ProfilesService
 from bot.telegram import chat_member
+from handlers import availability
 from handlers.filters import private, private_buttons
 from handlers.keyboards.profile import (
     LANGUAGE_NAMES,
@@ -127,10 +129,11 @@ async def _go(
     lead: str | None = None,
 ) -> None:
     if entry.profile is not None:
+        paused = entry.profile.availability is not None and entry.profile.availability.paused
         await bot.send_message(
             actor.user_id,
             with_lead(lead, profile_card(entry.profile)),
-            reply_markup=profile_keyboard(entry.community_id),
+            reply_markup=profile_keyboard(entry.community_id, paused=paused),
         )
     elif entry.tags is not None:
         await begin_tags(bot, state, actor, entry.tags, single=purpose == "e", lead=lead)
@@ -256,4 +259,5 @@ def setup() -> Router:
     )
     router.callback_query.register(cb_ui_menu, ProfileCb.filter(F.act == Act.UI_MENU))
     router.callback_query.register(cb_ui_set, ProfileCb.filter(F.act == Act.UI_SET))
+    router.include_router(availability.setup())  # time zone, quiet hours, pause; /quiet
     return router

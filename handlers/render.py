@@ -4,7 +4,8 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.profiles import Profile
+from bot.services.availability import clock_time, zone_label
+from bot.services.profiles import Availability, Profile
 from handlers.keyboards.profile import LANGUAGE_NAMES
 
 
@@ -23,4 +24,32 @@ def profile_card(profile: Profile) -> str:
         lines.append(_("<b>Topics:</b> {topics}").format(topics=topics))
     lines.append(_("<b>Languages:</b> {languages}").format(languages=languages))
     lines.append(_("<b>Bio:</b> {bio}").format(bio=bio))
+    if profile.availability is not None:
+        lines += availability_lines(profile.availability)
     return "\n".join(lines)
+
+
+def quiet_hours_text(availability: Availability) -> str:
+    """`22:00–07:00 (Europe/Madrid)`; without a zone, says they are read in UTC."""
+    if availability.quiet is None:
+        return _("none")
+    start, end = (clock_time(m) for m in availability.quiet)
+    if availability.timezone is None:
+        return _("{start}–{end} (UTC, as your time zone is not set)").format(start=start, end=end)
+    return f"{start}–{end} ({escape(zone_label(availability.timezone), quote=False)})"
+
+
+def availability_lines(availability: Availability) -> list[str]:
+    zone = (
+        escape(zone_label(availability.timezone), quote=False)
+        if availability.timezone
+        else _("not set yet (UTC is used)")
+    )
+    questions = (
+        _("paused: nobody will ask you until you resume") if availability.paused else _("welcome")
+    )
+    return [
+        _("<b>Time zone:</b> {zone}").format(zone=zone),
+        _("<b>Quiet hours:</b> {hours}").format(hours=quiet_hours_text(availability)),
+        _("<b>Questions to me:</b> {state}").format(state=questions),
+    ]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import SUPPORTED_LANGUAGES
+from bot.services.availability import parse_quiet_hours, parse_timezone
 from bot.services.communities import CommunityView, community_view
 from bot.services.tags import MAX_TAGS, parse_tags
 from storage.cache import IdentityCache
@@ -74,6 +75,23 @@ class TagChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class Availability:
+    """When the member may be asked: zone (None: not set, read as UTC), quiet hours as minutes
+    after midnight in that zone (None: never quiet), and whether they paused questions."""
+
+    timezone: str | None
+    quiet_from: int | None
+    quiet_to: int | None
+    paused: bool
+
+    @property
+    def quiet(self) -> tuple[int, int] | None:
+        if self.quiet_from is None or self.quiet_to is None:
+            return None
+        return self.quiet_from, self.quiet_to
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     first_name: str
     username: str | None
@@ -82,6 +100,7 @@ class Profile:
     tags: list[str]
     community: CommunityView | None
     ui_language: str | None
+    availability: Availability | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +263,7 @@ class ProfilesService:
             tags=[t.label for t in tags],
             community=community,
             ui_language=card.language,
+            availability=await self._availability(member_id),
         )
 
     async def tag_choices(self, community_id: int, selected: list[int]) -> list[TagChoice]:
@@ -338,6 +358,52 @@ class ProfilesService:
             member = await self._member(user_id)
             if member.onboarded_at is None:
                 member.onboarded_at = self.clock.now()
+
+    # ---------------------------------------------- availability: time zone, quiet hours, pause
+
+    async def _availability(self, member_id: int) -> Availability:
+        async def load() -> Availability:
+            member = await self.session.get(Member, member_id)
+            if member is None:
+                raise LookupError(f"member #{member_id} not recorded")
+            return Availability(
+                member.timezone, member.quiet_from, member.quiet_to, member.routing_opt_out
+            )
+
+        # Written through the ORM below: the commit drops this member's entry alone.
+        return await self._cached("availability", ("members",), member_id, load, by_member=True)
+
+    async def availability(self, member_id: int) -> Availability:
+        async with transaction(self.session, write=False):
+            return await self._availability(member_id)
+
+    async def set_timezone(self, user_id: int, text: str) -> str:
+        """Store the zone `text` names (see `parse_timezone`); returns the name stored."""
+        zone = parse_timezone(text)
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            member.timezone = zone
+            member.updated_at = self.clock.now()
+        return zone
+
+    async def set_quiet_hours(self, user_id: int, text: str) -> Availability:
+        """Quiet hours from `text` (`22-07`, `off`), read in the member's time zone."""
+        quiet = parse_quiet_hours(text)
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            member.quiet_from, member.quiet_to = quiet or (None, None)
+            member.updated_at = self.clock.now()
+            return Availability(
+                member.timezone, member.quiet_from, member.quiet_to, member.routing_opt_out
+            )
+
+    async def set_paused(self, user_id: int, paused: bool) -> None:
+        """While paused, routing never asks this member (`members.routing_opt_out`)."""
+        async with transaction(self.session, write=True):
+            member = await self._member(user_id)
+            if member.routing_opt_out != paused:
+                member.routing_opt_out = paused
+                member.updated_at = self.clock.now()
 
     async def _member(self, user_id: int) -> Member:
         member = await self.members.by_user_id(user_id)

@@ -7,6 +7,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.services.availability import COMMON_ZONES, zone_label
 from bot.services.communities import CommunityView
 from bot.services.profiles import TagChoice
 
@@ -25,6 +26,11 @@ class Act(StrEnum):
     UI_MENU = "um"
     UI_SET = "us"
     PICK_COMMUNITY = "pc"
+    TZ_MENU = "tz"
+    TZ_SET = "ts"
+    QUIET_MENU = "qm"
+    QUIET_OFF = "qo"
+    PAUSE = "pa"
 
 
 class ProfileCb(CallbackData, prefix="pf"):
@@ -69,16 +75,36 @@ def bio_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[_button(_("Skip"), Act.SKIP_BIO)]])
 
 
-def profile_keyboard(community_id: int | None) -> InlineKeyboardMarkup:
+def profile_keyboard(community_id: int | None, *, paused: bool = False) -> InlineKeyboardMarkup:
     buttons = []
     if community_id is not None:
         buttons.append(_button(_("Edit topics"), Act.EDIT_TAGS, id=community_id))
+    card = community_id or 0  # the card to show again after the step
     buttons += [
-        _button(_("Edit languages"), Act.EDIT_LANGS, id=community_id or 0),
-        _button(_("Edit bio"), Act.EDIT_BIO, id=community_id or 0),
+        _button(_("Edit languages"), Act.EDIT_LANGS, id=card),
+        _button(_("Edit bio"), Act.EDIT_BIO, id=card),
         _button(_("Bot language"), Act.UI_MENU),
+        _button(_("🌍 Time zone"), Act.TZ_MENU, id=card),
+        _button(_("🌙 Quiet hours"), Act.QUIET_MENU, id=card),
     ]
+    pause = (
+        _button(_("▶️ Resume questions"), Act.PAUSE, id=card, code="0")
+        if paused
+        else _button(_("⏸ Pause questions to me"), Act.PAUSE, id=card, code="1")
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[*_rows(buttons, 2), [pause]])
+
+
+def timezone_keyboard() -> InlineKeyboardMarkup:
+    buttons = [_button(zone_label(zone), Act.TZ_SET, code=zone) for zone in COMMON_ZONES]
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
+
+
+def quiet_keyboard(community_id: int | None, *, has_timezone: bool) -> InlineKeyboardMarkup:
+    rows = [[_button(_("No quiet hours"), Act.QUIET_OFF)]]
+    if not has_timezone:  # back to quiet hours once the zone is set ("q")
+        rows.append([_button(_("🌍 Set time zone"), Act.TZ_MENU, id=community_id or 0, code="q")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def ui_language_keyboard() -> InlineKeyboardMarkup:

@@ -29,6 +29,7 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "start",
         "profile",
         "expertise",
+        "quiet",
         "myquestions",
         "myrequests",
         "help",
