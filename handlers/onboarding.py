@@ -8,9 +8,12 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.delivery import Delivery
+from bot.messages import invite_message
 from bot.services.members import Actor
 from bot.services.profiles import (
     BadTags,
@@ -24,6 +27,7 @@ from bot.services.profiles import (
     TagStep,
     TooManyTags,
 )
+from bot.services.questions import QuestionsService
 from bot.services.tags import MAX_TAGS
 from handlers.filters import private, private_buttons, where
 from handlers.keyboards.profile import (
@@ -207,7 +211,14 @@ async def st_tags_text(
 
 
 async def cb_tags_done(
-    query: CallbackQuery, state: FSMContext, profiles: ProfilesService, actor: Actor, bot: Bot
+    query: CallbackQuery,
+    state: FSMContext,
+    profiles: ProfilesService,
+    questions: QuestionsService,
+    actor: Actor,
+    bot: Bot,
+    i18n: I18n,
+    delivery: Delivery | None = None,
 ) -> None:
     if not await _is_current(query, state):
         return await stale(query)
@@ -218,6 +229,11 @@ async def cb_tags_done(
         )
     except ProfileError as error:
         return await query.answer(profile_error_text(error), show_alert=True)
+    # Questions on these topics that nobody could be asked about are routed again.
+    render = lambda invite: invite_message(i18n, invite)  # noqa: E731
+    invited = await questions.route_waiting(data["community_id"], actor.member_id, render)
+    if invited and delivery is not None:
+        delivery.wake()
     await query.answer(_("Saved {count} topics.").format(count=len(labels)))
     await query.message.edit_reply_markup(reply_markup=None)
     if data.get("single"):

@@ -26,6 +26,8 @@ LATER = timedelta(hours=4)
 ROUNDS = 2  # rounds of peers asked before the moderators are told
 NUDGE_AFTER = timedelta(hours=24)  # after the first answer, the asker is reminded to accept
 OPEN_REQUEST = ("pending", "sent", "later")
+WAITING = timedelta(days=30)  # a question nobody could be asked about is routed again this long
+WAITING_PER_EXPERT = 3  # at most this many waiting questions go to a newly declared expert
 
 
 class QuestionError(Exception):
@@ -516,6 +518,27 @@ class QuestionsService:
             tag_ids = await self.repo.question_tag_ids(question.id)
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
             return await self._invite(question, community, tag_ids, labels, render, now, k=1)
+
+    async def route_waiting(self, community_id: int, member_id: int, render: Render) -> int:
+        """The member just declared topics in the community: questions on them that nobody
+        could be asked about are routed again (the member among the candidates). Returns how
+        many peers were invited."""
+        now = self.clock.now()
+        invited = 0
+        async with transaction(self.session, write=True):
+            waiting = await self.repo.waiting_for(
+                community_id, member_id, now - WAITING, WAITING_PER_EXPERT
+            )
+            for question_id in waiting:
+                await self.repo.lock_question(question_id)  # one routing at a time
+                found = await self.repo.question_with_community(question_id)
+                if found is None:
+                    continue
+                question, community = found
+                tag_ids = await self.repo.question_tag_ids(question.id)
+                labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
+                invited += await self._invite(question, community, tag_ids, labels, render, now)
+        return invited
 
     async def delivered(self, request_id: int, message_id: int) -> None:
         """The invitation of `request_id` reached the peer as message `message_id`."""

@@ -459,3 +459,35 @@ class QuestionsRepo:
             .values(group_message_id=message_id)
             .execution_options(synchronize_session=False)
         )
+
+    async def waiting_for(
+        self, community_id: int, member_id: int, since: datetime, limit: int
+    ) -> list[int]:
+        """Open, unanswered questions of the community since `since`, newest first, on a topic
+        the member declared, that nobody is asked about now and the member never was."""
+        declared = select(MemberExpertise.tag_id).where(
+            MemberExpertise.member_id == member_id, MemberExpertise.declared.is_(True)
+        )
+        on_topic = select(QuestionTag.question_id).where(QuestionTag.tag_id.in_(declared))
+        asked_now = select(RoutingRequest.question_id).where(
+            RoutingRequest.status.in_(OPEN_REQUEST)
+        )
+        asked_member = select(RoutingRequest.question_id).where(
+            RoutingRequest.member_id == member_id
+        )
+        rows = await self.session.scalars(
+            select(Question.id)
+            .where(
+                Question.community_id == community_id,
+                Question.status == "open",
+                Question.first_answer_at.is_(None),
+                Question.created_at >= since,
+                Question.id.in_(on_topic),
+                Question.id.not_in(asked_now),
+                Question.id.not_in(asked_member),
+                Question.asker_id.is_distinct_from(member_id),
+            )
+            .order_by(Question.id.desc())
+            .limit(limit)
+        )
+        return list(rows)

@@ -380,3 +380,19 @@ async def test_a_reminder_for_a_closed_question_is_not_sent(h: Harness) -> None:
     h.clock.advance(hours=4)
     assert await deliver(h) == 0
     assert len(h.fake.sent_messages(BOB.id)) == before
+
+
+async def test_a_question_nobody_knew_goes_to_the_first_member_who_adds_its_topic(
+    h: Harness,
+) -> None:
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask Who has run a #Hackathon for civic data?", GROUP)
+    assert await deliver(h) == 0  # nobody knows hackathons yet
+    dana = User(106, "Dana", language_code="en")
+    await knows(h, dana, "hackathon, GIS")  # Dana joins and lists the topic
+    assert await deliver(h) == 1
+    assert "Who has run a #Hackathon" in h.last_text(dana.id)
+    await knows(h, CHEN, "GIS, zoning, Hackathon")  # still open: Dana is asked already
+    assert await deliver(h) == 0
+    (request,) = await h.all(select(RoutingRequest))
+    assert request.member_id == (await h.member(dana)).id and request.status == "sent"
