@@ -123,7 +123,7 @@ async def cb_request(
             await questions.decline(callback_data.id, actor.member_id, render)
             note = _("Thanks, I'll ask someone else.")
         elif callback_data.act == "l":
-            await questions.later(callback_data.id, actor.member_id, actor.locale, render)
+            await questions.later(callback_data.id, actor.member_id, render)
             note = _("I'll remind you in 4 hours.")
         else:
             raise NotYourRequest()

@@ -546,15 +546,20 @@ class QuestionsService:
         async with transaction(self.session, write=True):
             await self.repo.mark_sent(request_id, message_id, now)
 
-    async def later(self, request_id: int, member_id: int, locale: str, render: Render) -> None:
-        """'Later': the member is reminded in LATER, with the same buttons."""
+    async def later(self, request_id: int, member_id: int, render: Render) -> None:
+        """'Later': the member is reminded in LATER, with the same buttons, in the language
+        the invitation was written in."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             request, question, community = await self._own_request(request_id, member_id)
             request.status, request.remind_at = "later", now + LATER
             tag_ids = await self.repo.question_tag_ids(question.id)
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
-            user_id = await self.repo.user_id_of(member_id)
+            peer = await self.repo.member(member_id)
+            if peer is None:
+                raise NotYourRequest()
+            user_id = peer.user_id
+            locale = pick_locale(peer.language, peer.telegram_language, community.language)
             asker = await self.repo.member(question.asker_id) if question.asker_id else None
             asker_name = asker.first_name if asker and not question.anonymous else None
             invite = self._invite_of(

@@ -396,3 +396,16 @@ async def test_a_question_nobody_knew_goes_to_the_first_member_who_adds_its_topi
     assert await deliver(h) == 0
     (request,) = await h.all(select(RoutingRequest))
     assert request.member_id == (await h.member(dana)).id and request.status == "sent"
+
+
+async def test_the_later_reminder_is_in_the_language_of_the_invitation(h: Harness) -> None:
+    await h.add_bot_to_group()  # María's group: Spanish
+    pierre = User(109, "Pierre", language_code="fr")  # a language the bot does not speak
+    await knows(h, pierre, "GIS")
+    await h.say(ALICE, "/ask ¿Qué capas #GIS usan?", GROUP)
+    await deliver(h)
+    assert "Pregunta #1" in h.last_text(pierre.id)  # the group's language
+    await h.press(pierre, h.dp["i18n"].gettext("Later", locale="es"), pierre.id)
+    h.clock.advance(hours=4)
+    assert await deliver(h) == 1
+    assert "Pregunta #1" in h.last_text(pierre.id)  # and so is the reminder
