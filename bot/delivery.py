@@ -1,6 +1,11 @@
 """The outbox's sender: due messages go out under Telegram's limits; a 429 or a server error
 puts a message back with a delay, a blocked member or a bad request ends it with the reason,
-and a sender that dies mid-way leaves its claims to expire for another to take over."""
+and a sender that dies mid-way leaves its claims to expire for another to take over.
+
+What follows a message's outcome (`on_outcome`) commits in the transaction that records it, so
+a sender that dies in between leaves the whole message to be taken over (and, having been sent,
+sent again: at least once, never lost). A message for a group's administrators (`expand`) is
+turned, once Telegram has said who they are, into a message for each, in one transaction."""
 
 import asyncio
 import contextlib
