@@ -3,7 +3,6 @@ best placed to answer it (bot.services.matching), through the outbox, in one tra
 
 import contextlib
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -428,7 +427,7 @@ class QuestionsService:
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
             return await self._invite(question, community, tag_ids, labels, render, now, k=1)
 
-    def _writing(self, joined: bool) -> AbstractAsyncContextManager[Any]:
+    def _writing(self, joined: bool) -> contextlib.AbstractAsyncContextManager[Any]:
         """This use case's own write transaction or, `joined`, the caller's (open for writing
         already), so that the change commits or rolls back with what the caller records."""
         return contextlib.nullcontext() if joined else transaction(self.session, write=True)
