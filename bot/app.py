@@ -13,15 +13,18 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.i18n import create_i18n
-from bot.messages import invite_message
+from bot.messages import invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
+from bot.services import moderators
+from bot.services.moderators import ModeratorsService
 from bot.services.questions import QuestionsService
 from bot.telegram import KeepResponseModels, RetryMiddleware, Sleep
 from handlers import get_routers
@@ -76,40 +79,60 @@ def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
 def create_delivery(
     bot: Bot, db: Database, clock: Clock, i18n: I18n, sleep: Sleep = asyncio.sleep
 ) -> Delivery:
-    """The outbox sender, told what became of the invitations it carried: a delivered one is
-    recorded on its request; an undeliverable one (the peer blocked the bot) passes the
-    question to the next-best peer, so no question waits on someone who cannot be reached."""
+    """The outbox sender, told what became of the invitations it carried, in the transaction
+    that records it: a delivered one is recorded on its request; an undeliverable one (the peer
+    blocked the bot) passes the question to the next-best peer, so no question waits on someone
+    who cannot be reached. Word for a group's moderators becomes a private notice to each."""
     delivery: Delivery
 
-    async def on_outcome(message: OutboxMessage, outcome: str) -> None:
+    async def on_outcome(session: AsyncSession, message: OutboxMessage, outcome: str) -> None:
         if message.kind == "question" and message.ref_id is not None:  # asked privately
-            if outcome == "sent" and message.message_id is not None:
-                async with db.session() as session:  # answers will reply to it
-                    await QuestionsService(session, clock).posted(
-                        message.ref_id, message.message_id
-                    )
+            if outcome == "sent" and message.message_id is not None:  # answers will reply to it
+                await QuestionsService(session, clock).posted(
+                    message.ref_id, message.message_id, joined=True
+                )
             return
         if message.kind != "routing_request" or message.ref_id is None:
             return
-        async with db.session() as session:
-            questions = QuestionsService(session, clock)
-            if outcome == "sent" and message.message_id is not None:
-                await questions.delivered(message.ref_id, message.message_id)
-            elif outcome == "unreachable":
-                invited = await questions.reroute(
-                    message.ref_id, lambda invite: invite_message(i18n, invite)
-                )
-                if invited:
-                    delivery.wake()
+        questions = QuestionsService(session, clock)
+        if outcome == "sent" and message.message_id is not None:
+            await questions.delivered(message.ref_id, message.message_id, joined=True)
+        elif outcome == "unreachable":
+            render = lambda invite: invite_message(i18n, invite)  # noqa: E731
+            if await questions.reroute(message.ref_id, render, joined=True):
+                delivery.wake()
 
     async def still_wanted(message: OutboxMessage) -> bool:
-        if message.kind not in ("routing_request", "routing_reminder") or message.ref_id is None:
+        if message.ref_id is None:
             return True
         async with db.session() as session:
-            return await QuestionsService(session, clock).still_waiting(message.ref_id)
+            if message.kind in ("routing_request", "routing_reminder"):
+                return await QuestionsService(session, clock).still_waiting(message.ref_id)
+            if message.kind in moderators.KINDS:
+                return await ModeratorsService(session, clock).still_open(message.ref_id)
+        return True
+
+    async def tell_moderators(
+        session: AsyncSession, message: OutboxMessage, admin_user_ids: list[int]
+    ) -> str | None:
+        if message.kind is None or message.ref_id is None:
+            return None  # queued by hand, about no question: nothing to tell
+        return await ModeratorsService(session, clock).expand(
+            message.kind,
+            message.ref_id,
+            admin_user_ids,
+            private=lambda notice, locale: moderator_notice(i18n, locale, notice),
+            group=lambda notice: moderators_in_group(i18n, notice),
+        )
 
     delivery = Delivery(
-        bot, db, clock, sleep=sleep, on_outcome=on_outcome, still_wanted=still_wanted
+        bot,
+        db,
+        clock,
+        sleep=sleep,
+        on_outcome=on_outcome,
+        still_wanted=still_wanted,
+        expand=dict.fromkeys(moderators.KINDS, tell_moderators),
     )
     return delivery
 

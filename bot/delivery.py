@@ -1,11 +1,16 @@
 """The outbox's sender: due messages go out under Telegram's limits; a 429 or a server error
 puts a message back with a delay, a blocked member or a bad request ends it with the reason,
-and a sender that dies mid-way leaves its claims to expire for another to take over."""
+and a sender that dies mid-way leaves its claims to expire for another to take over.
+
+What follows a message's outcome (`on_outcome`) commits in the transaction that records it, so
+a sender that dies in between leaves the whole message to be taken over (and, having been sent,
+sent again: at least once, never lost). A message for a group's administrators (`expand`) is
+turned, once Telegram has said who they are, into a message for each, in one transaction."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +24,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from storage.db import Database, transaction
@@ -28,9 +34,14 @@ from storage.repos.outbox import OutboxRepo
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[Any]]
-# Told what became of a message with a `kind`: (the message, "sent" or "unreachable": the
-# recipient blocked the bot or never started it). Other failures are kept on the message.
-Outcome = Callable[[OutboxMessage, str], Awaitable[Any]]
+# Told what became of a message with a `kind`: (the session of the transaction recording it,
+# the message, "sent" or "unreachable": the recipient blocked the bot or never started it).
+# What it changes commits with the outcome. Other failures are kept on the message.
+Outcome = Callable[[AsyncSession, OutboxMessage, str], Awaitable[Any]]
+# Expands a message whose `kind` stands for a group's administrators, given their user ids, in
+# the transaction that settles it: queues what each of them gets and returns None, or returns
+# the text to post in the group instead (none of them can be messaged privately).
+Expand = Callable[[AsyncSession, OutboxMessage, list[int]], Awaitable[str | None]]
 # Asked just before sending a message with a `kind`: is it still wanted? (An invitation for a
 # question closed meanwhile is not.)
 Wanted = Callable[[OutboxMessage], Awaitable[bool]]
@@ -88,11 +99,14 @@ class Delivery:
         poll_seconds: float = 5.0,
         on_outcome: Outcome | None = None,
         still_wanted: Wanted | None = None,
+        expand: Mapping[str, Expand] | None = None,
     ) -> None:
         """`on_outcome`: told when a message with a `kind` was sent or its recipient cannot be
-        reached, so the change it reported can follow (e.g. invite another peer instead)."""
+        reached, so the change it reported can follow (e.g. invite another peer instead).
+        `expand`: by kind, messages that stand for a group's administrators (see Expand)."""
         self.bot, self.db, self.clock = bot, db, clock
         self.on_outcome = on_outcome
+        self.expand: Mapping[str, Expand] = expand or {}
         self.still_wanted = still_wanted
         self.batch, self.lease, self.give_up_after = batch, lease, give_up_after
         self.poll_seconds = poll_seconds
@@ -139,27 +153,52 @@ class Delivery:
         ):
             await self._end(message, "dropped", "no longer wanted")
             return False
-        await self.pacer.wait_for(message.chat_id)
+        payload = message.payload
         try:
-            sent = await self.bot.send_message(chat_id=message.chat_id, **message.payload)
-        except TelegramRetryAfter as error:
+            if message.kind in self.expand:
+                text = await self._expand(message)
+                if text is None:  # settled: the notices it became are queued
+                    return False
+                payload = {**payload, "text": text}
+            await self.pacer.wait_for(message.chat_id)
+            sent = await self.bot.send_message(chat_id=message.chat_id, **payload)
+        except TelegramAPIError as error:
+            await self._failed(message, payload, error)
+            return False
+        message.message_id = sent.message_id
+        await self._end(message, "sent", None, message_id=sent.message_id)
+        return True
+
+    async def _expand(self, message: OutboxMessage) -> str | None:
+        """A message for a group's administrators: Telegram says who they are (no transaction
+        is open meanwhile), then one transaction queues what each of them gets and settles the
+        message. Returns None when settled, else the text to post in the group instead."""
+        try:
+            admins = await self.bot.get_chat_administrators(message.chat_id)
+            user_ids = [a.user.id for a in admins if not a.user.is_bot]
+        except TelegramBadRequest as error:  # no such list (any more): the group may still be
+            if isinstance(error, TelegramMigrateToChat):
+                raise
+            log.warning("outbox #%s: no administrators to tell: %s", message.id, error)
+            user_ids = []
+        async with self.db.session() as session, transaction(session, write=True):
+            text = await self.expand[message.kind or ""](session, message, user_ids)
+            if text is None:
+                await OutboxRepo(session).finish(
+                    message.id, status="expanded", error=None, sent_at=self.clock.now()
+                )
+        return text
+
+    async def _failed(
+        self, message: OutboxMessage, payload: dict[str, Any], error: TelegramAPIError
+    ) -> None:
+        """Record a failed attempt: again later, elsewhere, or never, by what Telegram said."""
+        if isinstance(error, TelegramRetryAfter):
             log.warning("outbox #%s: flood control, again in %ss", message.id, error.retry_after)
             await self._again(message, timedelta(seconds=error.retry_after), str(error))
-        except (TelegramServerError, TelegramNetworkError) as error:
-            # An outage: keep trying (backoff capped at an hour) for as long as a message is
-            # still worth sending, rather than for a number of tries.
-            delay = min(timedelta(seconds=5 * 2 ** min(message.attempts - 1, 16)), MAX_BACKOFF)
-            if self.clock.now() + delay > message.created_at + self.give_up_after:
-                log.warning(
-                    "outbox #%s: giving up after %s: %s", message.id, self.give_up_after, error
-                )
-                await self._end(message, "failed", str(error))
-            else:
-                log.warning(
-                    "outbox #%s: %s, again in %ss", message.id, error, delay.total_seconds()
-                )
-                await self._again(message, delay, str(error))
-        except TelegramMigrateToChat as error:  # the group became a supergroup
+        elif isinstance(error, TelegramServerError | TelegramNetworkError):
+            await self._outage(message, error)
+        elif isinstance(error, TelegramMigrateToChat):  # the group became a supergroup
             log.warning(
                 "outbox #%s: chat %s moved to %s",
                 message.id,
@@ -167,29 +206,36 @@ class Delivery:
                 error.migrate_to_chat_id,
             )
             await self._again(message, timedelta(0), str(error), chat_id=error.migrate_to_chat_id)
-        except TelegramForbiddenError as error:
+        elif isinstance(error, TelegramForbiddenError):
             log.warning("outbox #%s: chat %s unreachable: %s", message.id, message.chat_id, error)
             await self._end(message, "failed", str(error), unreachable=True)
-        except TelegramAPIError as error:  # 400 and the like: sending again cannot help...
-            payload = _without_thread(message.payload, error)
-            if payload is not None:  # ...unless the forum topic is gone: then the main chat
-                log.warning("outbox #%s: %s; sending to the main chat", message.id, error)
-                await self._again(message, timedelta(0), str(error), payload=payload)
-            else:
-                log.warning("outbox #%s: refused: %s", message.id, error)
-                await self._end(message, "refused", str(error))
-        else:
-            message.message_id = sent.message_id
-            await self._end(message, "sent", None, message_id=sent.message_id)
-            await self._tell(message, "sent")
-            return True
-        return False
+        elif (without := _without_thread(payload, error)) is not None:
+            # The forum topic is gone: the main chat instead.
+            log.warning("outbox #%s: %s; sending to the main chat", message.id, error)
+            await self._again(message, timedelta(0), str(error), payload=without)
+        else:  # 400 and the like: sending again cannot help
+            log.warning("outbox #%s: refused: %s", message.id, error)
+            await self._end(message, "refused", str(error))
 
-    async def _tell(self, message: OutboxMessage, outcome: str) -> None:
+    async def _outage(self, message: OutboxMessage, error: TelegramAPIError) -> None:
+        # Keep trying (backoff capped at an hour) for as long as a message is still worth
+        # sending, rather than for a number of tries.
+        delay = min(timedelta(seconds=5 * 2 ** min(message.attempts - 1, 16)), MAX_BACKOFF)
+        if self.clock.now() + delay > message.created_at + self.give_up_after:
+            log.warning("outbox #%s: giving up after %s: %s", message.id, self.give_up_after, error)
+            await self._end(message, "failed", str(error))
+        else:
+            log.warning("outbox #%s: %s, again in %ss", message.id, error, delay.total_seconds())
+            await self._again(message, delay, str(error))
+
+    async def _tell(self, session: AsyncSession, message: OutboxMessage, outcome: str) -> None:
+        """What follows the message's outcome, in the transaction that records the outcome: both
+        commit or neither. A bug in the follow-up rolls back only the follow-up (a savepoint)."""
         if self.on_outcome is None or message.kind is None:
             return
         try:
-            await self.on_outcome(message, outcome)
+            async with session.begin_nested():
+                await self.on_outcome(session, message, outcome)
         except Exception:  # a bug in what follows; the message itself is settled
             log.exception("outbox #%s: handling its outcome (%s) failed", message.id, outcome)
 
@@ -236,5 +282,5 @@ class Delivery:
             )
             if unreachable and message.chat_id > 0:  # a member who blocked us or never started
                 await MembersRepo(session).set_dm_available(message.chat_id, False, now)
-        if unreachable:
-            await self._tell(message, "unreachable")
+            if status == "sent" or unreachable:
+                await self._tell(session, message, "sent" if status == "sent" else "unreachable")

@@ -9,7 +9,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
-from bot.services.questions import AnswerRelay, Escalation, GroupPost, Nudge, PeerInvite
+from bot.services.moderators import UNMATCHED, ModeratorNotice
+from bot.services.questions import AnswerRelay, GroupPost, Nudge, PeerInvite
 
 PROFILE_PAYLOAD = "profile_{community_id}"
 TEXT_LIMIT = 4096  # Telegram's, in UTF-16 code units of the text as shown
@@ -174,26 +175,44 @@ def _markup(row: list[InlineKeyboardButton]) -> dict[str, Any]:
     return InlineKeyboardMarkup(inline_keyboard=[row]).model_dump(exclude_none=True)
 
 
-def moderator_notice(i18n: I18n, locale: str, escalation: Escalation) -> str:
-    """To a moderator, privately: a question two rounds of peers left unanswered."""
+def moderator_notice(i18n: I18n, locale: str, notice: ModeratorNotice) -> str:
+    """To a moderator, privately: a question nobody can answer yet, and why."""
+    title = escape(notice.community_title, quote=False)
     with i18n.context(), i18n.use_locale(locale):
-        text = _(
-            "Question #{number} in {title} has no answer after two rounds of asking the members "
-            "who know its topic. Could you invite someone who can answer it?"
-        ).format(number=escalation.number, title=escape(escalation.community_title, quote=False))
-        link = group_link(escalation.community_chat_id, escalation.group_message_id)
+        if notice.kind == UNMATCHED:
+            text = _(
+                "Question #{number} in {title} has nobody who lists its topics yet. Could you "
+                "invite someone who knows {topics}?"
+            ).format(number=notice.number, title=title, topics=_topics(notice))
+        else:
+            text = _(
+                "Question #{number} in {title} has no answer after two rounds of asking the "
+                "members who know its topic. Could you invite someone who can answer it?"
+            ).format(number=notice.number, title=title)
+        link = group_link(notice.community_chat_id, notice.group_message_id)
         if link:
             text += "\n" + _('<a href="{link}">Open it in the group</a>').format(link=link)
     return text
 
 
-def moderators_in_group(i18n: I18n, escalation: Escalation) -> str:
+def moderators_in_group(i18n: I18n, notice: ModeratorNotice) -> str:
     """In the group, when no moderator can be messaged privately."""
-    with i18n.context(), i18n.use_locale(escalation.community_language):
+    with i18n.context(), i18n.use_locale(notice.community_language):
+        if notice.kind == UNMATCHED:
+            return _(
+                "Nobody here lists the topics of question #{number} yet. Moderators: could you "
+                "invite someone who knows {topics}?"
+            ).format(number=notice.number, topics=_topics(notice))
         return _(
             "Question #{number} still has no answer. Moderators: could you invite someone who "
             "knows the topic?"
-        ).format(number=escalation.number)
+        ).format(number=notice.number)
+
+
+def _topics(notice: ModeratorNotice) -> str:
+    if not notice.tags:
+        return _("its topic")
+    return ", ".join(f"<b>{escape(t, quote=False)}</b>" for t in notice.tags)
 
 
 def accept_nudge(i18n: I18n, nudge: Nudge) -> str:
@@ -232,5 +251,10 @@ def group_post(i18n: I18n, post: GroupPost) -> str:
                 ).format(peers=post.peers)
             )
         else:
-            tail.append(_("Nobody who can be asked right now has listed this topic yet."))
+            tail.append(
+                _(
+                    "Nobody who can be asked right now has listed this topic yet: moderators, "
+                    "could you invite someone who knows it?"
+                )
+            )
     return "\n".join([header, "", fit(post.text, [header, "", *tail]), *tail])

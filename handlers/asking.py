@@ -89,8 +89,8 @@ def _acknowledgement(asked: Asked) -> str:
             "their answers will appear here."
         ).format(number=asked.number, peers=asked.peers)
     return _(
-        "Question #{number} is in. Nobody who can be asked right now has listed this topic; "
-        "anyone who knows it can reply to this message."
+        "Question #{number} is in. Nobody who can be asked right now has listed this topic, "
+        "so I asked the moderators to find someone who knows it."
     ).format(number=asked.number)
 
 
@@ -267,7 +267,8 @@ async def _ask_privately(
     else:
         text = _(
             "Question #{number} is in {title}. Nobody who can be asked right now has listed "
-            "this topic; answers will come to you here."
+            "this topic, so I asked the moderators to find someone; answers will come to you "
+            "here."
         ).format(number=asked.number, title=title)
     if data.get("anonymous"):
         text += "\n" + _(

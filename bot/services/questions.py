@@ -1,6 +1,7 @@
 """Asking the community: a question is stored with its tags and sent privately to the peers
 best placed to answer it (bot.services.matching), through the outbox, in one transaction."""
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.services.matching import Candidate, choose
 from bot.services.members import pick_locale
+from bot.services.moderators import ESCALATED, UNMATCHED, queue_moderators
 from bot.services.outbox import OutboxService
 from bot.services.tags import MAX_TAGS, Vocabulary, question_tags
 from storage.db import transaction
@@ -337,8 +339,10 @@ class QuestionsService:
             )
             tag_labels = tuple(labels[t] for t in tags if t in labels)
             peers = await self._invite(question, community, list(tags), tag_labels, render, now)
-            if post is not None:
+            if post is not None:  # first: word for the moderators replies to it
                 await self._post(question, community, tag_labels, peers, post)
+            if not peers:  # the asker is told so; the moderators are asked to invite an expert
+                await queue_moderators(self.outbox, UNMATCHED, question, community)
             return Asked(question.id, question.number, tag_labels, peers)
 
     async def _post(
@@ -370,9 +374,10 @@ class QuestionsService:
             ref_id=question.id,
         )
 
-    async def posted(self, question_id: int, message_id: int) -> None:
-        """The group's copy of question `question_id` is message `message_id` there."""
-        async with transaction(self.session, write=True):
+    async def posted(self, question_id: int, message_id: int, *, joined: bool = False) -> None:
+        """The group's copy of question `question_id` is message `message_id` there. `joined`:
+        inside the caller's write transaction (the outbox's, recording the delivery)."""
+        async with self._writing(joined):
             await self.repo.set_group_message(question_id, message_id)
 
     async def _invite(
@@ -501,12 +506,18 @@ class QuestionsService:
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
             return await self._invite(question, community, tag_ids, labels, render, now, k=1)
 
-    async def reroute(self, request_id: int, render: Render) -> int:
+    def _writing(self, joined: bool) -> contextlib.AbstractAsyncContextManager[Any]:
+        """This use case's own write transaction or, `joined`, the caller's (open for writing
+        already), so that the change commits or rolls back with what the caller records."""
+        return contextlib.nullcontext() if joined else transaction(self.session, write=True)
+
+    async def reroute(self, request_id: int, render: Render, *, joined: bool = False) -> int:
         """The invitation of `request_id` could not be delivered (the peer blocked the bot,
         say): the request is marked unreachable and the next-best peer is invited instead.
-        Returns how many were invited (0 if the request was no longer open)."""
+        Returns how many were invited (0 if the request was no longer open). `joined`: inside
+        the caller's write transaction (the outbox's, recording the failed delivery)."""
         now = self.clock.now()
-        async with transaction(self.session, write=True):
+        async with self._writing(joined):
             found = await self.repo.request_with_question(request_id)
             if found is None:
                 return 0
@@ -540,10 +551,11 @@ class QuestionsService:
                 invited += await self._invite(question, community, tag_ids, labels, render, now)
         return invited
 
-    async def delivered(self, request_id: int, message_id: int) -> None:
-        """The invitation of `request_id` reached the peer as message `message_id`."""
+    async def delivered(self, request_id: int, message_id: int, *, joined: bool = False) -> None:
+        """The invitation of `request_id` reached the peer as message `message_id`. `joined`:
+        inside the caller's write transaction (the outbox's, recording the delivery)."""
         now = self.clock.now()
-        async with transaction(self.session, write=True):
+        async with self._writing(joined):
             await self.repo.mark_sent(request_id, message_id, now)
 
     async def later(self, request_id: int, member_id: int, render: Render) -> None:
@@ -722,8 +734,8 @@ class QuestionsService:
 
     async def escalate(self, question_id: int, render: Render) -> Escalation | None:
         """The next round of peers for an unanswered question, or, after the last round, word
-        for the moderators. None if it is not due (any more): answered meanwhile, or another
-        instance took it."""
+        for the moderators (queued with the claim: bot.services.moderators). None if it is not
+        due (any more): answered meanwhile, or another instance took it."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             await self.repo.lock_question(question_id)  # one next round at a time
@@ -740,6 +752,8 @@ class QuestionsService:
                 labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
                 invited = await self._invite(question, community, tag_ids, labels, render, now)
                 question.next_escalation_at = now + timedelta(hours=community.escalation_hours)
+            else:
+                await queue_moderators(self.outbox, ESCALATED, question, community)
             question.updated_at = now
             return Escalation(
                 question_id=question.id,
@@ -754,12 +768,6 @@ class QuestionsService:
                 group_message_id=question.group_message_id,
                 thread_id=question.thread_id,
             )
-
-    async def locales_of(self, user_ids: list[int], fallback: str) -> dict[int, str]:
-        """The language to write to each of `user_ids` who can be messaged privately."""
-        async with transaction(self.session, write=False):
-            members = await self.repo.reachable_by_user_id(user_ids)
-        return {m.user_id: pick_locale(m.language, m.telegram_language, fallback) for m in members}
 
     async def open_questions(self, community_id: int, limit: int = 10) -> list[QuestionLine]:
         async with transaction(self.session, write=False):

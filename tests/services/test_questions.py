@@ -95,8 +95,16 @@ async def test_a_new_hashtag_becomes_a_tag_and_nobody_is_asked_yet(
 ) -> None:
     asked = await ask(services, clock, community["Alice"], "Anyone into #Stormwater design?")
     assert asked.tags == ("Stormwater",) and asked.peers == 0
-    assert await scalar(services, select(func.count()).select_from(OutboxMessage)) == 0
-    assert (await scalar(services, select(Question))).status == "open"
+    # Nobody is invited; only word for the group's moderators (to invite an expert) is queued.
+    assert await scalar(services, select(func.count()).select_from(OutboxMessage)) == 1
+    word = await scalar(services, select(OutboxMessage))
+    question = await scalar(services, select(Question))
+    assert (word.kind, word.chat_id, word.ref_id) == (
+        "moderators_unmatched",
+        GROUP.chat_id,
+        question.id,
+    )
+    assert question.status == "open"
 
 
 async def test_who_may_not_be_asked_is_not(services, clock, community) -> None:
