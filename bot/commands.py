@@ -23,6 +23,8 @@ def private_commands() -> list[BotCommand]:
         BotCommand(command="profile", description=_("See and edit your profile")),
         BotCommand(command="expertise", description=_("Choose the topics you know")),
         BotCommand(command="quiet", description=_("Set hours when I send you no questions")),
+        BotCommand(command="ask", description=_("Ask one of your groups")),
+        BotCommand(command="ask_anon", description=_("Ask one of your groups, without your name")),
         BotCommand(command="myquestions", description=_("The questions you asked")),
         BotCommand(command="myrequests", description=_("Questions waiting for your answer")),
         BotCommand(command="help", description=_("What I can do")),
@@ -44,6 +46,7 @@ def admin_commands() -> list[BotCommand]:
     return [
         *group_commands(),
         BotCommand(command="why", description=_("Who was asked about a question, and why")),
+        BotCommand(command="accept", description=_("Accept an answer (in reply to it)")),
     ]
 
 

@@ -20,6 +20,9 @@ async def cmd_help_private(message: Message) -> None:
             "<b>Here, in private</b>\n"
             "/profile — see and edit your profile\n"
             "/expertise — choose the topics you know\n"
+            "/quiet — hours when no question reaches you\n"
+            "/ask — ask one of your groups; /ask_anon — without your name\n"
+            "/myquestions, /myrequests — your questions, and those waiting for you\n"
             "/cancel — leave the current dialog\n"
             "/help — this message\n\n"
             "<b>In your group</b>\n"
@@ -37,6 +40,8 @@ async def cmd_help_group(message: Message, bot: Bot, actor: Actor) -> None:
             "/ask your question — I ask the members who know the topic, privately, and post "
             "their answers here.\n"
             "/search a few words — find answers given before.\n"
+            "Reply “thanks” to an answer to mark it helpful; the asker (or a moderator) can "
+            "reply /accept to the one that solved it.\n"
             "Set up your profile in our private chat so questions on your topics reach you."
         ),
         reply_markup=profile_button(me.username, actor.community_id)

@@ -273,9 +273,9 @@ class OutboxMessage(Base):
     # What it is about, for what happens after (e.g. "routing_request", 12).
     kind: Mapped[str | None] = mapped_column(String(32))
     ref_id: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending, sending, sent, failed
+    # pending, sending, then: sent; failed (unreachable, or an outage past 48 h); refused (a
+    # 400); dropped (no longer wanted); expanded (word for moderators, passed on to each)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(index=True)
     lease_until: Mapped[datetime | None]  # a sender's claim; after it, another may try
