@@ -35,7 +35,7 @@ from handlers.filters import (
     spoken_to_in_group,
     where,
 )
-from handlers.questions import N_, question_error_text
+from handlers.questions import N_, drop_buttons, question_error_text
 
 
 class Asking(StatesGroup):
@@ -316,6 +316,7 @@ async def cb_ask_community(
         )
         return
     await query.answer()
+    await drop_buttons(query)  # chosen: a second tap must not ask twice
     await _next_step(
         query.message,  # type: ignore[arg-type]
         chosen.id,
