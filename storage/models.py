@@ -155,6 +155,25 @@ class MemberExpertise(Base):
     )
     declared: Mapped[bool] = mapped_column(Boolean, default=False)
     earned_weight: Mapped[float] = mapped_column(Float, default=0.0)
+    # When `earned_weight` was last brought to date: it decays from then on (half-life in
+    # bot.services.matching). Kept apart from `updated_at`, which changing the declared flag
+    # also moves, so re-saving one's topics never makes old earned weight look fresh.
+    earned_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ExpertDocument(Base):
+    """What one member is known for in one community: bio, topic labels and accepted answers
+    with their questions; ranked against questions through its search index
+    (storage.search, `expert_documents_fts`)."""
+
+    __tablename__ = "expert_documents"
+    __table_args__ = (UniqueConstraint("community_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.matching import Candidate, choose
+from bot.services.matching import TEXT_CANDIDATES, Candidate, choose, decay_at
 from bot.services.members import pick_locale
 from bot.services.outbox import OutboxService
 from bot.services.tags import MAX_TAGS, Vocabulary, question_tags
@@ -19,6 +19,7 @@ from storage.db import transaction
 from storage.models import Community, Question, RoutingRequest
 from storage.repos.questions import PeerFacts, QuestionsRepo
 from storage.repos.tags import TagsRepo
+from storage.search.experts import ExpertDocuments
 
 MAX_QUESTION = 3000  # characters: the peers' message adds a header and a link
 MAX_ANSWER = 3000  # characters: the relayed message adds a header
@@ -215,6 +216,7 @@ class QuestionsService:
         self.repo = QuestionsRepo(session)
         self.tags = TagsRepo(session)
         self.outbox = OutboxService(session, clock)
+        self.documents = ExpertDocuments(session)
 
     async def ask(
         self,
@@ -312,15 +314,21 @@ class QuestionsService:
         asked = await self.repo.asked_members(question.id)
         asker = await self.repo.member(question.asker_id) if question.asker_id else None
         asker_name = asker.first_name if asker and not question.anonymous else None
-        facts = {
-            f.member_id: f
-            for f in await self.repo.peers_for(community.id, tag_ids, question.asker_id)
-            if f.member_id not in asked
-        }
+        # Tag experts and the members whose expert documents best match the question's words.
+        relevance = await self.documents.relevance(community.id, question.text, TEXT_CANDIDATES)
+        peers = await self.repo.peers_for(
+            community.id,
+            tag_ids,
+            question.asker_id,
+            text_matches=list(relevance),
+            decay=decay_at(now),
+        )
+        facts = {f.member_id: f for f in peers if f.member_id not in asked}
         candidates = [
             Candidate(
                 f.member_id,
                 f.tag_weights,
+                text_relevance=relevance.get(f.member_id, 0.0),
                 accepted=f.accepted,
                 helpful=f.helpful,
                 requests=f.requests,
@@ -542,7 +550,10 @@ class QuestionsService:
                         await self.repo.question_tag_ids(question.id),
                         ACCEPTED_WEIGHT,
                         now,
+                        decay=decay_at(now),
                     )
+                    # What they answered is now part of what they are known for, here.
+                    await self.documents.refresh(question.community_id, answer.author_id, now)
             if question.status == "open":
                 question.status, question.answered_at = "answered", now
             question.next_escalation_at = None
@@ -570,6 +581,7 @@ class QuestionsService:
                     await self.repo.question_tag_ids(question.id),
                     HELPFUL_WEIGHT,
                     now,
+                    decay=decay_at(now),
                 )
             return count
 

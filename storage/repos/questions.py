@@ -1,9 +1,11 @@
 """Questions, their tags and the peers asked about them; what routing needs to know of members."""
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,14 @@ from storage.models import (
 
 OPEN_REQUEST = ("pending", "sent", "later")
 RESPONDED = ("answered", "declined")
+
+# Earned expertise as it counts now: (weight, when it was last brought to date) -> weight.
+# The rule is the services' (bot.services.matching.decayed); without one, nothing decays.
+Decay = Callable[[float, datetime | None], float]
+
+
+def _no_decay(weight: float, _since: datetime | None) -> float:
+    return weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,41 +88,60 @@ class QuestionsRepo:
         await self.session.flush()
         return question
 
+    def _eligible(self, community_id: int, exclude_member_id: int | None) -> list[Any]:
+        """Who may be asked here: an active member who started the bot, did not block it,
+        did not opt out of routing, and is not the asker."""
+        return [
+            Member.id.in_(
+                select(Membership.member_id).where(
+                    Membership.community_id == community_id, Membership.active.is_(True)
+                )
+            ),
+            Member.dm_available.is_(True),
+            Member.routing_opt_out.is_(False),
+            Member.id != (exclude_member_id or 0),
+        ]
+
     async def peers_for(
-        self, community_id: int, tag_ids: list[int], exclude_member_id: int | None
+        self,
+        community_id: int,
+        tag_ids: list[int],
+        exclude_member_id: int | None,
+        *,
+        text_matches: Collection[int] = (),
+        decay: Decay = _no_decay,
     ) -> list[PeerFacts]:
-        """Active members of the community who know one of `tag_ids` and can be messaged
-        (started the bot, not blocked it, not opted out of routing), with their record."""
-        if not tag_ids:
-            return []
-        known = await self.session.execute(
-            select(
-                MemberExpertise.member_id,
-                MemberExpertise.tag_id,
-                MemberExpertise.declared,
-                MemberExpertise.earned_weight,
-            )
-            .join(Member, Member.id == MemberExpertise.member_id)
-            .join(
-                Membership,
-                and_(
-                    Membership.member_id == Member.id,
-                    Membership.community_id == community_id,
-                    Membership.active.is_(True),
-                ),
-            )
-            .where(
-                MemberExpertise.tag_id.in_(tag_ids),
-                Member.dm_available.is_(True),
-                Member.routing_opt_out.is_(False),
-                Member.id != (exclude_member_id or 0),
-            )
-        )
+        """Members of the community who may be asked (see `_eligible`) and either know one of
+        `tag_ids` or are among `text_matches` (member ids), with their record. Earned weight
+        counts as `decay(weight, earned_at)` says."""
+        eligible = self._eligible(community_id, exclude_member_id)
         weights: dict[int, dict[int, float]] = {}
-        for member_id, tag_id, declared, earned in known:
-            weights.setdefault(member_id, {})[tag_id] = (1.0 if declared else 0.0) + earned
+        if tag_ids:
+            known = await self.session.execute(
+                select(
+                    MemberExpertise.member_id,
+                    MemberExpertise.tag_id,
+                    MemberExpertise.declared,
+                    MemberExpertise.earned_weight,
+                    MemberExpertise.earned_at,
+                )
+                .join(Member, Member.id == MemberExpertise.member_id)
+                .where(MemberExpertise.tag_id.in_(tag_ids), *eligible)
+            )
+            for member_id, tag_id, declared, earned, earned_at in known:
+                weight = (1.0 if declared else 0.0) + decay(earned, earned_at)
+                weights.setdefault(member_id, {})[tag_id] = weight
+        others = [m for m in text_matches if m not in weights]
+        if others:
+            for member_id in await self.session.scalars(
+                select(Member.id).where(Member.id.in_(others), *eligible)
+            ):
+                weights[member_id] = {}
         if not weights:
             return []
+        return await self._facts(weights)
+
+    async def _facts(self, weights: dict[int, dict[int, float]]) -> list[PeerFacts]:
         ids = list(weights)
         requests = {
             row.member_id: row
@@ -148,7 +177,6 @@ class QuestionsRepo:
         facts = []
         for m in members:
             r, a = requests.get(m.id), answers.get(m.id)
-            last = r.last if r is not None else None
             facts.append(
                 PeerFacts(
                     member_id=m.id,
@@ -165,7 +193,7 @@ class QuestionsRepo:
                     requests=int(r.requests) if r is not None else 0,
                     responses=int(r.responses or 0) if r is not None else 0,
                     open_requests=int(r.open or 0) if r is not None else 0,
-                    last_asked_at=last,
+                    last_asked_at=r.last if r is not None else None,
                 )
             )
         return sorted(facts, key=lambda f: f.member_id)
@@ -258,8 +286,17 @@ class QuestionsRepo:
             return False
         return True
 
-    async def earn(self, member_id: int, tag_ids: list[int], weight: float, now: datetime) -> None:
-        """Add earned `weight` to the member's expertise on `tag_ids` (creating the rows)."""
+    async def earn(
+        self,
+        member_id: int,
+        tag_ids: list[int],
+        weight: float,
+        now: datetime,
+        *,
+        decay: Decay,
+    ) -> None:
+        """Add earned `weight` to the member's expertise on `tag_ids` (creating the rows); what
+        was earned before is first decayed to `now` (`decay(weight, earned_at)`)."""
         if not tag_ids:
             return
         rows = {
@@ -279,12 +316,13 @@ class QuestionsRepo:
                         tag_id=tag_id,
                         declared=False,
                         earned_weight=weight,
+                        earned_at=now,
                         updated_at=now,
                     )
                 )
             else:
-                row.earned_weight += weight
-                row.updated_at = now
+                row.earned_weight = decay(row.earned_weight, row.earned_at) + weight
+                row.earned_at = row.updated_at = now
         await self.session.flush()
 
     async def due_for_escalation(self, now: datetime, limit: int) -> list[int]:
