@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from storage.models import UTCDateTime
-from storage.search import create_index, drop_index, fold, put_statements
+from storage.search import create_index, drop_index, index_text, put_statements
 from storage.search.experts import INDEX, MAX_ANSWERS, compose
 
 revision: str = "0005"
@@ -94,7 +94,7 @@ def _backfill(conn: sa.Connection, dialect: str) -> None:
             {**params, "body": body, "now": now},
         ).scalar_one()
         for statement in put_statements(dialect, INDEX):
-            conn.execute(statement, {"id": doc_id, "scope": community_id, "body": fold(body)})
+            conn.execute(statement, {"id": doc_id, "scope": community_id, "body": index_text(body)})
 
 
 def downgrade() -> None:

@@ -7,8 +7,8 @@ its text. Expert documents (who knows what, for routing) use one; the FAQ can us
 User text never reaches a query language raw: `query_terms` reduces it to folded word tokens
 (letters and digits only), and each backend quotes them as plain terms joined by OR, so quotes,
 `*`, `NEAR`, `AND/OR/NOT`, `:`, `-` or parentheses are only ever separators or words.
-Texts and queries are folded the same way on both backends (case, diacritics: "Planificación"
-is found by "planificacion"), so both rank the same words.
+Texts and queries are folded and split into words the same way, in Python, on both backends
+(case, diacritics: "Planificación" is found by "planificacion"), so both rank the same words.
 """
 
 import re
@@ -54,6 +54,13 @@ STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())
 def words(text: str) -> list[str]:
     """The folded words of `text`: runs of letters and digits, nothing else."""
     return _WORD.findall(fold(text))
+
+
+def index_text(text: str) -> str:
+    """What an index stores of `text`: its words, space-separated. The database's tokenizer
+    then splits a document exactly as `query_terms` splits a query (a character it would keep
+    inside a word, an unassigned code point say, is already a separator here)."""
+    return " ".join(words(text))
 
 
 def query_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
@@ -116,7 +123,7 @@ def create_index(dialect: str, index: str, documents: str) -> list[str]:
 
 
 def put_statements(dialect: str, index: str) -> list[TextClause]:
-    """What `put` executes (parameters id, scope, body folded), for migrations' backfills."""
+    """What `put` executes (parameters: id, scope, body as `index_text`), for backfills."""
     if dialect == "sqlite":
         from storage.search import sqlite as module
     else:

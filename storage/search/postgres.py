@@ -1,5 +1,5 @@
 """PostgreSQL: an index is a table (doc_id, scope, tsvector) with a GIN index on the vector,
-built with the `simple` configuration from folded text (storage.search.fold), ranked by
+built with the `simple` configuration from folded words (storage.search.index_text), ranked by
 ts_rank. Folding in Python rather than with `unaccent` keeps both backends' words identical
 and needs no extension (see docs/routing.md)."""
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.search import fold
+from storage.search import index_text
 
 
 def create_ddl(index: str, documents: str) -> list[str]:
@@ -29,7 +29,7 @@ def tsquery_source(terms: Sequence[str]) -> str:
 
 
 def put_statements(index: str) -> list[TextClause]:
-    """Statements (parameters: id, scope, body already folded) that index an entry."""
+    """Statements (parameters: id, scope, body as `index_text`) that index an entry."""
     return [
         text(
             f"INSERT INTO {index} (doc_id, scope, vector) "
@@ -44,7 +44,9 @@ class PostgresSearch:
         self, session: AsyncSession, index: str, doc_id: int, scope: int, text_: str
     ) -> None:
         for statement in put_statements(index):
-            await session.execute(statement, {"id": doc_id, "body": fold(text_), "scope": scope})
+            await session.execute(
+                statement, {"id": doc_id, "body": index_text(text_), "scope": scope}
+            )
 
     async def remove(self, session: AsyncSession, index: str, doc_id: int) -> None:
         await session.execute(text(f"DELETE FROM {index} WHERE doc_id = :id"), {"id": doc_id})

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.search import fold
+from storage.search import index_text
 
 
 def create_ddl(index: str, documents: str) -> list[str]:
@@ -26,7 +26,7 @@ def match_expression(terms: Sequence[str]) -> str:
 
 
 def put_statements(index: str) -> list[TextClause]:
-    """Statements (parameters: id, scope, body already folded) that index an entry."""
+    """Statements (parameters: id, scope, body as `index_text`) that index an entry."""
     return [
         text(f"DELETE FROM {index} WHERE rowid = :id"),
         text(f"INSERT INTO {index} (rowid, body, scope) VALUES (:id, :body, :scope)"),
@@ -38,7 +38,9 @@ class SqliteSearch:
         self, session: AsyncSession, index: str, doc_id: int, scope: int, text_: str
     ) -> None:
         for statement in put_statements(index):
-            await session.execute(statement, {"id": doc_id, "body": fold(text_), "scope": scope})
+            await session.execute(
+                statement, {"id": doc_id, "body": index_text(text_), "scope": scope}
+            )
 
     async def remove(self, session: AsyncSession, index: str, doc_id: int) -> None:
         await session.execute(text(f"DELETE FROM {index} WHERE rowid = :id"), {"id": doc_id})
