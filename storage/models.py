@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -226,7 +227,13 @@ class RoutingRequest(Base):
     """One peer asked privately to answer one question, in one round, and why they were chosen."""
 
     __tablename__ = "routing_requests"
-    __table_args__ = (UniqueConstraint("question_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("question_id", "member_id"),
+        # Covers routing's per-candidate record (count by status, last asked) without the rows.
+        Index(
+            "ix_routing_requests_member_id_status_created_at", "member_id", "status", "created_at"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
@@ -246,6 +253,12 @@ class RoutingRequest(Base):
 
 class Answer(Base):
     __tablename__ = "answers"
+    # Covers routing's per-candidate record (accepted answers, helpful votes) without the rows.
+    __table_args__ = (
+        Index(
+            "ix_answers_author_id_accepted_helpful_count", "author_id", "accepted", "helpful_count"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(

@@ -30,6 +30,9 @@ EARNED_HALF_LIFE = timedelta(days=180)
 # document alone only if it matches at least this well (1 = the community's best match).
 TEXT_ALONE_MIN = 0.2
 TEXT_CANDIDATES = 50  # the best-matching expert documents considered per question
+# Candidates whose record and load are looked up at a time (the best by expertise and text;
+# a popular topic can have a thousand members who declared it).
+SHORTLIST = 60
 
 
 def decayed(weight: float, since: datetime | None, now: datetime) -> float:
@@ -74,6 +77,28 @@ def expertise(candidate: Candidate, tags: Iterable[int]) -> float:
         return 0.0
     known = sum(min(candidate.tag_weights.get(t, 0.0), EXPERTISE_CAP) for t in wanted)
     return known / (EXPERTISE_CAP * len(wanted))
+
+
+def shortlist(
+    weights: Mapping[int, Mapping[int, float]],
+    relevance: Mapping[int, float],
+    tags: Iterable[int],
+    salt: int,
+) -> list[int]:
+    """Member ids best first by what is known before their record and load are looked up:
+    expertise and text. Equals (say, the hundreds who only declared the topic) come in an order
+    that changes with `salt` (the question), so successive questions look at different ones
+    and load still spreads over all who know a topic."""
+
+    wanted = set(tags)
+    scale = WEIGHTS["expertise"] / (EXPERTISE_CAP * max(len(wanted), 1))
+    points = {  # as `expertise` and `score` count them
+        m: scale * sum(min(w, EXPERTISE_CAP) for t, w in known.items() if t in wanted)
+        for m, known in weights.items()
+    }
+    for m, value in relevance.items():
+        points[m] = points.get(m, 0.0) + WEIGHTS["text"] * max(0.0, min(value, 1.0))
+    return sorted(points, key=lambda m: (-points[m], (m * 2654435761 + salt * 40503) % 2**32))
 
 
 def record(candidate: Candidate) -> float:

@@ -11,7 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.matching import TEXT_CANDIDATES, Candidate, choose, decay_at
+from bot.services.matching import (
+    SHORTLIST,
+    TEXT_CANDIDATES,
+    Candidate,
+    Score,
+    choose,
+    decay_at,
+    shortlist,
+)
 from bot.services.members import pick_locale
 from bot.services.outbox import OutboxService
 from bot.services.tags import MAX_TAGS, Vocabulary, question_tags
@@ -314,34 +322,8 @@ class QuestionsService:
         asked = await self.repo.asked_members(question.id)
         asker = await self.repo.member(question.asker_id) if question.asker_id else None
         asker_name = asker.first_name if asker and not question.anonymous else None
-        # Tag experts and the members whose expert documents best match the question's words.
-        relevance = await self.documents.relevance(community.id, question.text, TEXT_CANDIDATES)
-        peers = await self.repo.peers_for(
-            community.id,
-            tag_ids,
-            question.asker_id,
-            text_matches=list(relevance),
-            decay=decay_at(now),
-        )
-        facts = {f.member_id: f for f in peers if f.member_id not in asked}
-        candidates = [
-            Candidate(
-                f.member_id,
-                f.tag_weights,
-                text_relevance=relevance.get(f.member_id, 0.0),
-                accepted=f.accepted,
-                helpful=f.helpful,
-                requests=f.requests,
-                responses=f.responses,
-                open_requests=f.open_requests,
-                last_asked_at=f.last_asked_at,
-                languages=frozenset(f.spoken_languages),
-                available=not in_quiet_hours(f, now),
-            )
-            for f in facts.values()
-        ]
         fanout = community.routing_fanout if k is None else k
-        chosen = choose(candidates, tag_ids, question.language, now, fanout)
+        chosen, facts = await self._choose(question, community.id, tag_ids, asked, now, fanout)
         for rank, choice in enumerate(chosen, start=len(asked) + 1):
             peer = facts[choice.member_id]
             request = await self.repo.add_request(
@@ -370,6 +352,47 @@ class QuestionsService:
                 ref_id=request.id,
             )
         return len(chosen)
+
+    async def _choose(
+        self,
+        question: Question,
+        community_id: int,
+        tag_ids: list[int],
+        asked: set[int],
+        now: datetime,
+        k: int,
+    ) -> tuple[list[Score], dict[int, PeerFacts]]:
+        """The best `k` peers not in `asked`, with what the database says of each: the tag
+        experts and the members whose expert documents best match the question's words.
+        (benchmarks/routing.py times this.)"""
+        relevance = await self.documents.relevance(community_id, question.text, TEXT_CANDIDATES)
+        weights = await self.repo.tag_weights(tag_ids, decay_at(now))
+        ranked = [m for m in shortlist(weights, relevance, tag_ids, question.id) if m not in asked]
+        facts: dict[int, PeerFacts] = {}
+        # The best SHORTLIST at a time, until enough of them may be asked now.
+        for start in range(0, len(ranked), SHORTLIST):
+            batch = {m: weights.get(m, {}) for m in ranked[start : start + SHORTLIST]}
+            for f in await self.repo.peer_facts(community_id, batch, question.asker_id):
+                if not in_quiet_hours(f, now):
+                    facts[f.member_id] = f
+            if len(facts) >= k:
+                break
+        candidates = [
+            Candidate(
+                f.member_id,
+                f.tag_weights,
+                text_relevance=relevance.get(f.member_id, 0.0),
+                accepted=f.accepted,
+                helpful=f.helpful,
+                requests=f.requests,
+                responses=f.responses,
+                open_requests=f.open_requests,
+                last_asked_at=f.last_asked_at,
+                languages=frozenset(f.spoken_languages),
+            )
+            for f in facts.values()
+        ]
+        return choose(candidates, tag_ids, question.language, now, k), facts
 
     @staticmethod
     def _invite_of(

@@ -51,10 +51,19 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_expert_documents_member_id"), "expert_documents", ["member_id"])
+    # Routing reads every candidate's record: these cover it without touching the rows.
+    for table, columns in COVERING.items():
+        op.create_index(op.f(f"ix_{table}_{'_'.join(columns)}"), table, columns)
     dialect = op.get_bind().dialect.name
     for statement in create_index(dialect, INDEX, "expert_documents"):
         op.execute(statement)
     _backfill(op.get_bind(), dialect)
+
+
+COVERING = {
+    "routing_requests": ["member_id", "status", "created_at"],
+    "answers": ["author_id", "accepted", "helpful_count"],
+}
 
 
 def _backfill(conn: sa.Connection, dialect: str) -> None:
@@ -100,6 +109,8 @@ def _backfill(conn: sa.Connection, dialect: str) -> None:
 def downgrade() -> None:
     for statement in drop_index(op.get_bind().dialect.name, INDEX):
         op.execute(statement)
+    for table, columns in COVERING.items():
+        op.drop_index(op.f(f"ix_{table}_{'_'.join(columns)}"), table_name=table)
     op.drop_index(op.f("ix_expert_documents_member_id"), table_name="expert_documents")
     op.drop_table("expert_documents")
     with op.batch_alter_table("member_expertise") as batch:

@@ -90,17 +90,45 @@ class QuestionsRepo:
 
     def _eligible(self, community_id: int, exclude_member_id: int | None) -> list[Any]:
         """Who may be asked here: an active member who started the bot, did not block it,
-        did not opt out of routing, and is not the asker."""
+        did not opt out of routing, and is not the asker. (EXISTS, not IN: SQLite would build
+        the whole community's member list for each question.)"""
+        membership = (
+            select(Membership.id)
+            .where(
+                Membership.community_id == community_id,
+                Membership.member_id == Member.id,
+                Membership.active.is_(True),
+            )
+            .exists()
+        )
         return [
-            Member.id.in_(
-                select(Membership.member_id).where(
-                    Membership.community_id == community_id, Membership.active.is_(True)
-                )
-            ),
+            membership,
             Member.dm_available.is_(True),
             Member.routing_opt_out.is_(False),
             Member.id != (exclude_member_id or 0),
         ]
+
+    async def tag_weights(
+        self, tag_ids: list[int], decay: Decay = _no_decay
+    ) -> dict[int, dict[int, float]]:
+        """Member id -> tag id -> declared (1) + earned weight (as `decay` counts it now), for
+        everyone with expertise on one of `tag_ids` (whether they may be asked or not)."""
+        weights: dict[int, dict[int, float]] = {}
+        if not tag_ids:
+            return weights
+        known = await self.session.execute(
+            select(
+                MemberExpertise.member_id,
+                MemberExpertise.tag_id,
+                MemberExpertise.declared,
+                MemberExpertise.earned_weight,
+                MemberExpertise.earned_at,
+            ).where(MemberExpertise.tag_id.in_(tag_ids))
+        )
+        for member_id, tag_id, declared, earned, earned_at in known:
+            weight = (1.0 if declared else 0.0) + decay(earned, earned_at)
+            weights.setdefault(member_id, {})[tag_id] = weight
+        return weights
 
     async def peers_for(
         self,
@@ -112,34 +140,32 @@ class QuestionsRepo:
         decay: Decay = _no_decay,
     ) -> list[PeerFacts]:
         """Members of the community who may be asked (see `_eligible`) and either know one of
-        `tag_ids` or are among `text_matches` (member ids), with their record. Earned weight
-        counts as `decay(weight, earned_at)` says."""
-        eligible = self._eligible(community_id, exclude_member_id)
-        weights: dict[int, dict[int, float]] = {}
-        if tag_ids:
-            known = await self.session.execute(
-                select(
-                    MemberExpertise.member_id,
-                    MemberExpertise.tag_id,
-                    MemberExpertise.declared,
-                    MemberExpertise.earned_weight,
-                    MemberExpertise.earned_at,
-                )
-                .join(Member, Member.id == MemberExpertise.member_id)
-                .where(MemberExpertise.tag_id.in_(tag_ids), *eligible)
-            )
-            for member_id, tag_id, declared, earned, earned_at in known:
-                weight = (1.0 if declared else 0.0) + decay(earned, earned_at)
-                weights.setdefault(member_id, {})[tag_id] = weight
-        others = [m for m in text_matches if m not in weights]
-        if others:
-            for member_id in await self.session.scalars(
-                select(Member.id).where(Member.id.in_(others), *eligible)
-            ):
-                weights[member_id] = {}
+        `tag_ids` or are among `text_matches` (member ids), with their record."""
+        weights = await self.tag_weights(tag_ids, decay)
+        for member_id in text_matches:
+            weights.setdefault(member_id, {})
+        return await self.peer_facts(community_id, weights, exclude_member_id)
+
+    async def peer_facts(
+        self,
+        community_id: int,
+        weights: dict[int, dict[int, float]],
+        exclude_member_id: int | None,
+    ) -> list[PeerFacts]:
+        """The facts of those of `weights`' members who may be asked here (`_eligible`)."""
         if not weights:
             return []
-        return await self._facts(weights)
+        eligible = set(
+            await self.session.scalars(
+                select(Member.id).where(
+                    Member.id.in_(list(weights)),
+                    *self._eligible(community_id, exclude_member_id),
+                )
+            )
+        )
+        if not eligible:
+            return []
+        return await self._facts({m: w for m, w in weights.items() if m in eligible})
 
     async def _facts(self, weights: dict[int, dict[int, float]]) -> list[PeerFacts]:
         ids = list(weights)

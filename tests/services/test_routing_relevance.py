@@ -2,7 +2,6 @@
 is asked too, and earned expertise fades over months so the map of who knows what stays
 current (service level, both databases, time moved on the fake clock)."""
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
