@@ -7,9 +7,15 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.models import Base
+from storage.search import is_index_table
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """Autogenerate leaves the search indexes alone: they are per dialect, not models."""
+    return not (type_ == "table" and name is not None and is_index_table(name))
 
 
 def _configure_and_run(connection: Any) -> None:
@@ -18,6 +24,7 @@ def _configure_and_run(connection: Any) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

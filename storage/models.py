@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -155,6 +156,25 @@ class MemberExpertise(Base):
     )
     declared: Mapped[bool] = mapped_column(Boolean, default=False)
     earned_weight: Mapped[float] = mapped_column(Float, default=0.0)
+    # When `earned_weight` was last brought to date: it decays from then on (half-life in
+    # bot.services.matching). Kept apart from `updated_at`, which changing the declared flag
+    # also moves, so re-saving one's topics never makes old earned weight look fresh.
+    earned_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ExpertDocument(Base):
+    """What one member is known for in one community: bio, topic labels and accepted answers
+    with their questions; ranked against questions through its search index
+    (storage.search, `expert_documents_fts`)."""
+
+    __tablename__ = "expert_documents"
+    __table_args__ = (UniqueConstraint("community_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
 
 
@@ -207,7 +227,13 @@ class RoutingRequest(Base):
     """One peer asked privately to answer one question, in one round, and why they were chosen."""
 
     __tablename__ = "routing_requests"
-    __table_args__ = (UniqueConstraint("question_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("question_id", "member_id"),
+        # Covers routing's per-candidate record (count by status, last asked) without the rows.
+        Index(
+            "ix_routing_requests_member_id_status_created_at", "member_id", "status", "created_at"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
@@ -227,6 +253,12 @@ class RoutingRequest(Base):
 
 class Answer(Base):
     __tablename__ = "answers"
+    # Covers routing's per-candidate record (accepted answers, helpful votes) without the rows.
+    __table_args__ = (
+        Index(
+            "ix_answers_author_id_accepted_helpful_count", "author_id", "accepted", "helpful_count"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(

@@ -5,9 +5,9 @@ on generated communities and explained to moderators (`/why`) from the stored co
 """
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 # How much each reason counts. Expertise (declared or earned on the question's tags) leads;
 # the text of past answers and bio backs it up; track record, load and language break ties
@@ -23,6 +23,29 @@ WEIGHTS: Mapping[str, float] = {
 EXPERTISE_CAP = 3.0  # per tag: declared (1) plus earned weight, capped
 COOLDOWN_HOURS = 24.0  # the cooldown penalty halves about every 17 h after being asked
 LOAD_SATURATION = 3  # open requests beyond this count no further
+# Earned expertise (accepted and helpful answers) halves every EARNED_HALF_LIFE without new
+# ones, so the map of who knows what stays current; declared expertise does not decay.
+EARNED_HALF_LIFE = timedelta(days=180)
+# A member who knows none of the question's tags is asked on the strength of their expert
+# document alone only if it matches at least this well (1 = the community's best match).
+TEXT_ALONE_MIN = 0.2
+TEXT_CANDIDATES = 50  # the best-matching expert documents considered per question
+# Candidates whose record and load are looked up at a time (the best by expertise and text;
+# a popular topic can have a thousand members who declared it).
+SHORTLIST = 60
+
+
+def decayed(weight: float, since: datetime | None, now: datetime) -> float:
+    """`weight` earned as of `since`, as it counts at `now` (halving every half-life)."""
+    if since is None or weight <= 0:
+        return weight
+    age = max((now - since) / EARNED_HALF_LIFE, 0.0)
+    return weight * 0.5**age
+
+
+def decay_at(now: datetime) -> Callable[[float, datetime | None], float]:
+    """`decayed` as of `now`, for the repositories that read and add earned weight."""
+    return lambda weight, since: decayed(weight, since, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +79,28 @@ def expertise(candidate: Candidate, tags: Iterable[int]) -> float:
     return known / (EXPERTISE_CAP * len(wanted))
 
 
+def shortlist(
+    weights: Mapping[int, Mapping[int, float]],
+    relevance: Mapping[int, float],
+    tags: Iterable[int],
+    salt: int,
+) -> list[int]:
+    """Member ids best first by what is known before their record and load are looked up:
+    expertise and text. Equals (say, the hundreds who only declared the topic) come in an order
+    that changes with `salt` (the question), so successive questions look at different ones
+    and load still spreads over all who know a topic."""
+
+    wanted = set(tags)
+    scale = WEIGHTS["expertise"] / (EXPERTISE_CAP * max(len(wanted), 1))
+    points = {  # as `expertise` and `score` count them
+        m: scale * sum(min(w, EXPERTISE_CAP) for t, w in known.items() if t in wanted)
+        for m, known in weights.items()
+    }
+    for m, value in relevance.items():
+        points[m] = points.get(m, 0.0) + WEIGHTS["text"] * max(0.0, min(value, 1.0))
+    return sorted(points, key=lambda m: (-points[m], (m * 2654435761 + salt * 40503) % 2**32))
+
+
 def record(candidate: Candidate) -> float:
     """0..1, smoothed so a newcomer starts in the middle rather than at the bottom."""
     quality = (candidate.accepted + 0.5 * candidate.helpful + 1.0) / (candidate.requests + 2.0)
@@ -74,7 +119,7 @@ def score(
         "expertise": expertise(candidate, tags),
         "text": max(0.0, min(candidate.text_relevance, 1.0)),
     }
-    if parts["expertise"] == 0.0 and parts["text"] == 0.0:
+    if parts["expertise"] == 0.0 and parts["text"] < TEXT_ALONE_MIN:
         return None
     parts["record"] = record(candidate)
     parts["language"] = 1.0 if language is None or language in candidate.languages else 0.0

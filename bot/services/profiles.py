@@ -17,6 +17,7 @@ from storage.models import Member
 from storage.repos.communities import CommunitiesRepo
 from storage.repos.members import MembersRepo
 from storage.repos.tags import TagsRepo
+from storage.search.experts import ExpertDocuments
 
 T = TypeVar("T")
 _COMMUNITY_TABLES = ("communities", "memberships")
@@ -147,6 +148,7 @@ class ProfilesService:
         self.members = MembersRepo(session)
         self.communities = CommunitiesRepo(session)
         self.tags = TagsRepo(session)
+        self.documents = ExpertDocuments(session)
 
     async def communities_of(self, user_id: int) -> list[CommunityView]:
         async with transaction(self.session, write=False):
@@ -321,6 +323,7 @@ class ProfilesService:
             if len(chosen) > MAX_TAGS:
                 raise TooManyTags(len(chosen))
             await self.tags.replace_declared(member.id, community_id, list(chosen), now)
+            await self.documents.refresh(community_id, member.id, now)
             return sorted(t.label for t in chosen.values())
 
     async def save_languages(self, user_id: int, languages: list[str]) -> list[str]:
@@ -339,10 +342,14 @@ class ProfilesService:
             raise BioEmpty()
         if len(bio) > MAX_BIO:
             raise BioTooLong(len(bio))
+        now = self.clock.now()
         async with transaction(self.session, write=True):
             member = await self._member(user_id)
             member.bio = bio
-            member.updated_at = self.clock.now()
+            member.updated_at = now
+            # The bio is part of the member's expert document in each of their communities.
+            for community in await self.communities.active_communities_of(member.id):
+                await self.documents.refresh(community.id, member.id, now)
         return bio
 
     async def set_ui_language(self, user_id: int, language: str) -> None:

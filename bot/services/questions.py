@@ -12,7 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.matching import Candidate, choose
+from bot.services.matching import (
+    SHORTLIST,
+    TEXT_CANDIDATES,
+    Candidate,
+    Score,
+    choose,
+    decay_at,
+    shortlist,
+)
 from bot.services.members import pick_locale
 from bot.services.moderators import ESCALATED, UNMATCHED, queue_moderators
 from bot.services.outbox import OutboxService
@@ -21,6 +29,7 @@ from storage.db import transaction
 from storage.models import Community, Question, RoutingRequest
 from storage.repos.questions import PeerFacts, QuestionsRepo
 from storage.repos.tags import TagsRepo
+from storage.search.experts import ExpertDocuments
 
 MAX_QUESTION = 4000  # characters; messages that add a header shorten it to fit (bot.messages)
 MAX_ANSWER = 3000  # characters: the relayed message adds a header
@@ -250,6 +259,7 @@ class QuestionsService:
         self.repo = QuestionsRepo(session)
         self.tags = TagsRepo(session)
         self.outbox = OutboxService(session, clock)
+        self.documents = ExpertDocuments(session)
 
     async def ask(
         self,
@@ -395,28 +405,8 @@ class QuestionsService:
         asked = await self.repo.asked_members(question.id)
         asker = await self.repo.member(question.asker_id) if question.asker_id else None
         asker_name = asker.first_name if asker and not question.anonymous else None
-        facts = {
-            f.member_id: f
-            for f in await self.repo.peers_for(community.id, tag_ids, question.asker_id)
-            if f.member_id not in asked
-        }
-        candidates = [
-            Candidate(
-                f.member_id,
-                f.tag_weights,
-                accepted=f.accepted,
-                helpful=f.helpful,
-                requests=f.requests,
-                responses=f.responses,
-                open_requests=f.open_requests,
-                last_asked_at=f.last_asked_at,
-                languages=frozenset(f.spoken_languages),
-                available=not in_quiet_hours(f, now),
-            )
-            for f in facts.values()
-        ]
         fanout = community.routing_fanout if k is None else k
-        chosen = choose(candidates, tag_ids, question.language, now, fanout)
+        chosen, facts = await self._choose(question, community.id, tag_ids, asked, now, fanout)
         for rank, choice in enumerate(chosen, start=len(asked) + 1):
             peer = facts[choice.member_id]
             request = await self.repo.add_request(
@@ -445,6 +435,47 @@ class QuestionsService:
                 ref_id=request.id,
             )
         return len(chosen)
+
+    async def _choose(
+        self,
+        question: Question,
+        community_id: int,
+        tag_ids: list[int],
+        asked: set[int],
+        now: datetime,
+        k: int,
+    ) -> tuple[list[Score], dict[int, PeerFacts]]:
+        """The best `k` peers not in `asked`, with what the database says of each: the tag
+        experts and the members whose expert documents best match the question's words.
+        (benchmarks/routing.py times this.)"""
+        relevance = await self.documents.relevance(community_id, question.text, TEXT_CANDIDATES)
+        weights = await self.repo.tag_weights(tag_ids, decay_at(now))
+        ranked = [m for m in shortlist(weights, relevance, tag_ids, question.id) if m not in asked]
+        facts: dict[int, PeerFacts] = {}
+        # The best SHORTLIST at a time, until enough of them may be asked now.
+        for start in range(0, len(ranked), SHORTLIST):
+            batch = {m: weights.get(m, {}) for m in ranked[start : start + SHORTLIST]}
+            for f in await self.repo.peer_facts(community_id, batch, question.asker_id):
+                if not in_quiet_hours(f, now):
+                    facts[f.member_id] = f
+            if len(facts) >= k:
+                break
+        candidates = [
+            Candidate(
+                f.member_id,
+                f.tag_weights,
+                text_relevance=relevance.get(f.member_id, 0.0),
+                accepted=f.accepted,
+                helpful=f.helpful,
+                requests=f.requests,
+                responses=f.responses,
+                open_requests=f.open_requests,
+                last_asked_at=f.last_asked_at,
+                languages=frozenset(f.spoken_languages),
+            )
+            for f in facts.values()
+        ]
+        return choose(candidates, tag_ids, question.language, now, k), facts
 
     @staticmethod
     def _invite_of(
@@ -663,7 +694,10 @@ class QuestionsService:
                         await self.repo.question_tag_ids(question.id),
                         ACCEPTED_WEIGHT,
                         now,
+                        decay=decay_at(now),
                     )
+                    # What they answered is now part of what they are known for, here.
+                    await self.documents.refresh(question.community_id, answer.author_id, now)
             if question.status == "open":
                 question.status, question.answered_at = "answered", now
             question.next_escalation_at = None
@@ -691,6 +725,7 @@ class QuestionsService:
                     await self.repo.question_tag_ids(question.id),
                     HELPFUL_WEIGHT,
                     now,
+                    decay=decay_at(now),
                 )
             return count
 

@@ -1,9 +1,11 @@
 """Questions, their tags and the peers asked about them; what routing needs to know of members."""
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,14 @@ from storage.models import (
 
 OPEN_REQUEST = ("pending", "sent", "later")
 RESPONDED = ("answered", "declined")
+
+# Earned expertise as it counts now: (weight, when it was last brought to date) -> weight.
+# The rule is the services' (bot.services.matching.decayed); without one, nothing decays.
+Decay = Callable[[float, datetime | None], float]
+
+
+def _no_decay(weight: float, _since: datetime | None) -> float:
+    return weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,41 +88,86 @@ class QuestionsRepo:
         await self.session.flush()
         return question
 
-    async def peers_for(
-        self, community_id: int, tag_ids: list[int], exclude_member_id: int | None
-    ) -> list[PeerFacts]:
-        """Active members of the community who know one of `tag_ids` and can be messaged
-        (started the bot, not blocked it, not opted out of routing), with their record."""
+    def _eligible(self, community_id: int, exclude_member_id: int | None) -> list[Any]:
+        """Who may be asked here: an active member who started the bot, did not block it,
+        did not opt out of routing, and is not the asker. (EXISTS, not IN: SQLite would build
+        the whole community's member list for each question.)"""
+        membership = (
+            select(Membership.id)
+            .where(
+                Membership.community_id == community_id,
+                Membership.member_id == Member.id,
+                Membership.active.is_(True),
+            )
+            .exists()
+        )
+        return [
+            membership,
+            Member.dm_available.is_(True),
+            Member.routing_opt_out.is_(False),
+            Member.id != (exclude_member_id or 0),
+        ]
+
+    async def tag_weights(
+        self, tag_ids: list[int], decay: Decay = _no_decay
+    ) -> dict[int, dict[int, float]]:
+        """Member id -> tag id -> declared (1) + earned weight (as `decay` counts it now), for
+        everyone with expertise on one of `tag_ids` (whether they may be asked or not)."""
+        weights: dict[int, dict[int, float]] = {}
         if not tag_ids:
-            return []
+            return weights
         known = await self.session.execute(
             select(
                 MemberExpertise.member_id,
                 MemberExpertise.tag_id,
                 MemberExpertise.declared,
                 MemberExpertise.earned_weight,
-            )
-            .join(Member, Member.id == MemberExpertise.member_id)
-            .join(
-                Membership,
-                and_(
-                    Membership.member_id == Member.id,
-                    Membership.community_id == community_id,
-                    Membership.active.is_(True),
-                ),
-            )
-            .where(
-                MemberExpertise.tag_id.in_(tag_ids),
-                Member.dm_available.is_(True),
-                Member.routing_opt_out.is_(False),
-                Member.id != (exclude_member_id or 0),
-            )
+                MemberExpertise.earned_at,
+            ).where(MemberExpertise.tag_id.in_(tag_ids))
         )
-        weights: dict[int, dict[int, float]] = {}
-        for member_id, tag_id, declared, earned in known:
-            weights.setdefault(member_id, {})[tag_id] = (1.0 if declared else 0.0) + earned
+        for member_id, tag_id, declared, earned, earned_at in known:
+            weight = (1.0 if declared else 0.0) + decay(earned, earned_at)
+            weights.setdefault(member_id, {})[tag_id] = weight
+        return weights
+
+    async def peers_for(
+        self,
+        community_id: int,
+        tag_ids: list[int],
+        exclude_member_id: int | None,
+        *,
+        text_matches: Collection[int] = (),
+        decay: Decay = _no_decay,
+    ) -> list[PeerFacts]:
+        """Members of the community who may be asked (see `_eligible`) and either know one of
+        `tag_ids` or are among `text_matches` (member ids), with their record."""
+        weights = await self.tag_weights(tag_ids, decay)
+        for member_id in text_matches:
+            weights.setdefault(member_id, {})
+        return await self.peer_facts(community_id, weights, exclude_member_id)
+
+    async def peer_facts(
+        self,
+        community_id: int,
+        weights: dict[int, dict[int, float]],
+        exclude_member_id: int | None,
+    ) -> list[PeerFacts]:
+        """The facts of those of `weights`' members who may be asked here (`_eligible`)."""
         if not weights:
             return []
+        eligible = set(
+            await self.session.scalars(
+                select(Member.id).where(
+                    Member.id.in_(list(weights)),
+                    *self._eligible(community_id, exclude_member_id),
+                )
+            )
+        )
+        if not eligible:
+            return []
+        return await self._facts({m: w for m, w in weights.items() if m in eligible})
+
+    async def _facts(self, weights: dict[int, dict[int, float]]) -> list[PeerFacts]:
         ids = list(weights)
         requests = {
             row.member_id: row
@@ -148,7 +203,6 @@ class QuestionsRepo:
         facts = []
         for m in members:
             r, a = requests.get(m.id), answers.get(m.id)
-            last = r.last if r is not None else None
             facts.append(
                 PeerFacts(
                     member_id=m.id,
@@ -165,7 +219,7 @@ class QuestionsRepo:
                     requests=int(r.requests) if r is not None else 0,
                     responses=int(r.responses or 0) if r is not None else 0,
                     open_requests=int(r.open or 0) if r is not None else 0,
-                    last_asked_at=last,
+                    last_asked_at=r.last if r is not None else None,
                 )
             )
         return sorted(facts, key=lambda f: f.member_id)
@@ -258,8 +312,17 @@ class QuestionsRepo:
             return False
         return True
 
-    async def earn(self, member_id: int, tag_ids: list[int], weight: float, now: datetime) -> None:
-        """Add earned `weight` to the member's expertise on `tag_ids` (creating the rows)."""
+    async def earn(
+        self,
+        member_id: int,
+        tag_ids: list[int],
+        weight: float,
+        now: datetime,
+        *,
+        decay: Decay,
+    ) -> None:
+        """Add earned `weight` to the member's expertise on `tag_ids` (creating the rows); what
+        was earned before is first decayed to `now` (`decay(weight, earned_at)`)."""
         if not tag_ids:
             return
         rows = {
@@ -279,12 +342,13 @@ class QuestionsRepo:
                         tag_id=tag_id,
                         declared=False,
                         earned_weight=weight,
+                        earned_at=now,
                         updated_at=now,
                     )
                 )
             else:
-                row.earned_weight += weight
-                row.updated_at = now
+                row.earned_weight = decay(row.earned_weight, row.earned_at) + weight
+                row.earned_at = row.updated_at = now
         await self.session.flush()
 
     async def due_for_escalation(self, now: datetime, limit: int) -> list[int]:
