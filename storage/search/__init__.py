@@ -42,7 +42,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Lower case without diacritics (é → e, ё → е, ß → ss), for texts and queries alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Compatibility forms first (𝐓 → T), then case (T → t), then what casefold composed.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
     )

@@ -105,3 +105,9 @@ async def test_any_unicode_text_is_safe_as_document_and_as_query(
         assert people["Chen"].member_id in await relevance(
             services, people["Chen"].community_id, word
         )
+
+
+def test_styled_letters_fold_like_plain_ones() -> None:
+    # Found by the hypothesis test: bold or ligature letters (as pasted from styled text) were
+    # folded to lower case only after being decomposed, so "𝐓HE" stayed "The".
+    assert query_terms("𝐁𝐔𝐃𝐆𝐄𝐓 ﬁnance") == ["budget", "finance"]
