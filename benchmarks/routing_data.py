@@ -22,6 +22,7 @@ from storage.models import (
     QuestionTag,
     RoutingRequest,
     Tag,
+    epoch_days,
 )
 from storage.models import (
     Community as CommunityModel,
@@ -257,10 +258,15 @@ def _expertise(c: Community, earned: dict, now: datetime) -> list[dict[str, Any]
     rows = {}
     for m in c.members:
         for t in m["declared"]:
-            rows[(m["id"], t)] = {"declared": True, "earned_weight": 0.0, "earned_at": None}
+            rows[(m["id"], t)] = {
+                "declared": True,
+                "earned_weight": 0.0,
+                "earned_at": None,
+                "earned_day": None,
+            }
     for (member, t), (weight, at) in earned.items():
         row = rows.setdefault((member, t), {"declared": False})
-        row.update(earned_weight=weight, earned_at=at)
+        row.update(earned_weight=weight, earned_at=at, earned_day=epoch_days(at))
     return [{"member_id": m, "tag_id": t + 1, "updated_at": now, **r} for (m, t), r in rows.items()]
 
 
@@ -332,7 +338,7 @@ async def _documents(session, c: Community, earned: dict, accepted_by: dict, now
                     "updated_at": now,
                 }
             )
-            index.append({"id": doc_id, "scope": 1, "body": index_text(body)})
+            index.append({"id": doc_id, "scope": 1, "key": m["id"], "body": index_text(body)})
     await _bulk(session, ExpertDocument, docs)
     for statement in put_statements(session.get_bind().dialect.name, INDEX):
         for start in range(0, len(index), 5000):

@@ -18,7 +18,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -147,6 +147,17 @@ class MemberExpertise(Base):
     """Member × tag: declared by the member, and/or earned through accepted answers."""
 
     __tablename__ = "member_expertise"
+    # Covers routing's ranking of a topic's experts (weights and their age) without the rows.
+    __table_args__ = (
+        Index(
+            "ix_member_expertise_ranking",
+            "tag_id",
+            "member_id",
+            "declared",
+            "earned_weight",
+            "earned_day",
+        ),
+    )
 
     member_id: Mapped[int] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
@@ -160,7 +171,20 @@ class MemberExpertise(Base):
     # bot.services.matching). Kept apart from `updated_at`, which changing the declared flag
     # also moves, so re-saving one's topics never makes old earned weight look fresh.
     earned_at: Mapped[datetime | None]
+    # `earned_at` as days since 1970 (set with it): the database ranks a topic's experts by
+    # decayed weight without parsing a date per row.
+    earned_day: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime]
+
+    @validates("earned_at")
+    def _set_earned_day(self, _key: str, value: datetime | None) -> datetime | None:
+        self.earned_day = None if value is None else epoch_days(value)
+        return value
+
+
+def epoch_days(moment: datetime) -> float:
+    """Days (and their fraction) since 1970-01-01 UTC."""
+    return moment.timestamp() / 86400.0
 
 
 class ExpertDocument(Base):

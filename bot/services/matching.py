@@ -32,7 +32,7 @@ TEXT_ALONE_MIN = 0.2
 TEXT_CANDIDATES = 50  # the best-matching expert documents considered per question
 # Candidates whose record and load are looked up at a time (the best by expertise and text;
 # a popular topic can have a thousand members who declared it).
-SHORTLIST = 60
+SHORTLIST = 30
 
 
 def decayed(weight: float, since: datetime | None, now: datetime) -> float:
@@ -98,7 +98,19 @@ def shortlist(
     }
     for m, value in relevance.items():
         points[m] = points.get(m, 0.0) + WEIGHTS["text"] * max(0.0, min(value, 1.0))
-    return sorted(points, key=lambda m: (-points[m], (m * 2654435761 + salt * 40503) % 2**32))
+    factor = salt_factor(salt)
+    return sorted(points, key=lambda m: (-points[m], (m * 2654435761 % PRIME) * factor % PRIME))
+
+
+PRIME = 2**31 - 1
+
+
+def salt_factor(salt: int) -> int:
+    """The multiplier that orders equals for question `salt`: each factor gives another
+    permutation (x -> x * k mod PRIME), where adding a salt would only rotate one order and
+    leave the same few equals first for every question. (storage.repos.questions orders the
+    database's side the same way.)"""
+    return salt * 40503 % (PRIME - 1) + 1
 
 
 def record(candidate: Candidate) -> float:

@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.matching import (
+    EARNED_HALF_LIFE,
+    EXPERTISE_CAP,
     SHORTLIST,
     TEXT_CANDIDATES,
     Candidate,
     Score,
     choose,
     decay_at,
+    salt_factor,
     shortlist,
 )
 from bot.services.members import pick_locale
@@ -449,17 +452,32 @@ class QuestionsService:
         experts and the members whose expert documents best match the question's words.
         (benchmarks/routing.py times this.)"""
         relevance = await self.documents.relevance(community_id, question.text, TEXT_CANDIDATES)
-        weights = await self.repo.tag_weights(tag_ids, decay_at(now))
-        ranked = [m for m in shortlist(weights, relevance, tag_ids, question.id) if m not in asked]
-        facts: dict[int, PeerFacts] = {}
-        # The best SHORTLIST at a time, until enough of them may be asked now.
-        for start in range(0, len(ranked), SHORTLIST):
-            batch = {m: weights.get(m, {}) for m in ranked[start : start + SHORTLIST]}
-            for f in await self.repo.peer_facts(community_id, batch, question.asker_id):
-                if not in_quiet_hours(f, now):
-                    facts[f.member_id] = f
-            if len(facts) >= k:
+        limit = 2 * SHORTLIST + len(asked)
+        while True:
+            weights, more = await self.repo.top_weights(
+                tag_ids,
+                now=now,
+                half_life_days=EARNED_HALF_LIFE / timedelta(days=1),
+                cap=EXPERTISE_CAP,
+                salt=salt_factor(question.id),
+                limit=limit,
+                also=relevance,
+            )
+            ranked = [
+                m for m in shortlist(weights, relevance, tag_ids, question.id) if m not in asked
+            ]
+            facts: dict[int, PeerFacts] = {}
+            # The best SHORTLIST at a time, until enough of them may be asked now.
+            for start in range(0, len(ranked), SHORTLIST):
+                batch = {m: weights.get(m, {}) for m in ranked[start : start + SHORTLIST]}
+                for f in await self.repo.peer_facts(community_id, batch, question.asker_id):
+                    if not in_quiet_hours(f, now):
+                        facts[f.member_id] = f
+                if len(facts) >= k:
+                    break
+            if len(facts) >= k or not more:  # else: more experts than were read, read more
                 break
+            limit *= 4
         candidates = [
             Candidate(
                 f.member_id,

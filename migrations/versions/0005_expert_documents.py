@@ -25,7 +25,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("member_expertise") as batch:
         batch.add_column(sa.Column("earned_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("earned_day", sa.Float(), nullable=True))
     op.execute("UPDATE member_expertise SET earned_at = updated_at WHERE earned_weight > 0")
+    if op.get_bind().dialect.name == "sqlite":
+        days = "julianday(earned_at) - 2440587.5"
+    else:
+        days = "extract(epoch from earned_at) / 86400.0"
+    op.execute(f"UPDATE member_expertise SET earned_day = {days} WHERE earned_at IS NOT NULL")
     op.create_table(
         "expert_documents",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -54,6 +60,7 @@ def upgrade() -> None:
     # Routing reads every candidate's record: these cover it without touching the rows.
     for table, columns in COVERING.items():
         op.create_index(op.f(f"ix_{table}_{'_'.join(columns)}"), table, columns)
+    op.create_index(op.f(RANKING[0]), RANKING[1], RANKING_COLUMNS)
     dialect = op.get_bind().dialect.name
     for statement in create_index(dialect, INDEX, "expert_documents"):
         op.execute(statement)
@@ -64,6 +71,9 @@ COVERING = {
     "routing_requests": ["member_id", "status", "created_at"],
     "answers": ["author_id", "accepted", "helpful_count"],
 }
+# Named by hand: the default name would pass PostgreSQL's 63 characters.
+RANKING = ("ix_member_expertise_ranking", "member_expertise")
+RANKING_COLUMNS = ["tag_id", "member_id", "declared", "earned_weight", "earned_day"]
 
 
 def _backfill(conn: sa.Connection, dialect: str) -> None:
@@ -103,7 +113,10 @@ def _backfill(conn: sa.Connection, dialect: str) -> None:
             {**params, "body": body, "now": now},
         ).scalar_one()
         for statement in put_statements(dialect, INDEX):
-            conn.execute(statement, {"id": doc_id, "scope": community_id, "body": index_text(body)})
+            conn.execute(
+                statement,
+                {"id": doc_id, "scope": community_id, "key": member_id, "body": index_text(body)},
+            )
 
 
 def downgrade() -> None:
@@ -111,7 +124,9 @@ def downgrade() -> None:
         op.execute(statement)
     for table, columns in COVERING.items():
         op.drop_index(op.f(f"ix_{table}_{'_'.join(columns)}"), table_name=table)
+    op.drop_index(op.f(RANKING[0]), table_name=RANKING[1])
     op.drop_index(op.f("ix_expert_documents_member_id"), table_name="expert_documents")
     op.drop_table("expert_documents")
     with op.batch_alter_table("member_expertise") as batch:
+        batch.drop_column("earned_day")
         batch.drop_column("earned_at")

@@ -1,11 +1,12 @@
 """Questions, their tags and the peers asked about them; what routing needs to know of members."""
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import BigInteger, bindparam, case, cast, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from storage.models import (
     RoutingRequest,
     Tag,
     TagSynonym,
+    epoch_days,
 )
 
 OPEN_REQUEST = ("pending", "sent", "later")
@@ -56,6 +58,109 @@ class PeerFacts:
     last_asked_at: datetime | None
 
 
+@functools.cache
+def _top_weights_statement() -> Any:
+    """See QuestionsRepo.top_weights; built once."""
+    me = MemberExpertise.__table__
+    now = bindparam("now_days")  # now, in days since 1970 (a number: no date math per row)
+    age = now - me.c.earned_day
+    factor = func.power(0.5, case((age > 0, age), else_=0.0) / bindparam("half_life"))
+    earned = case(
+        (me.c.earned_weight > 0, func.coalesce(me.c.earned_weight * factor, me.c.earned_weight)),
+        else_=0.0,
+    )
+    pts = (
+        select(
+            me.c.member_id,
+            me.c.tag_id,
+            (case((me.c.declared.is_(True), 1.0), else_=0.0) + earned).label("w"),
+        )
+        .where(me.c.tag_id.in_(bindparam("tags", expanding=True)))
+        .cte("pts")
+    )
+    cap = bindparam("cap")
+    big = BigInteger()  # the salted order overflows 32 bits (as in matching.shortlist)
+    prime = literal(2**31 - 1, big)
+    salted = (
+        (cast(pts.c.member_id, big) * literal(2654435761, big) % prime)
+        * bindparam("salt", type_=big)
+        % prime
+    )
+    top = (
+        select(pts.c.member_id.label("id"))
+        .group_by(pts.c.member_id)
+        .order_by(func.sum(case((pts.c.w > cap, cap), else_=pts.c.w)).desc(), salted)
+        .limit(bindparam("n"))
+        .cte("top")
+    )
+    return (
+        select(pts.c.member_id, pts.c.tag_id, pts.c.w, top.c.id.is_not(None))
+        .select_from(pts.outerjoin(top, top.c.id == pts.c.member_id))
+        .where(or_(top.c.id.is_not(None), pts.c.member_id.in_(bindparam("also", expanding=True))))
+    )
+
+
+@functools.cache
+def _peer_facts_statement() -> Any:
+    """Who of the members `:ids` may be asked in `:community_id` (not `:asker`), with their
+    record: one statement, built once (routing runs it for every question, and building and
+    hashing a statement of seven subqueries cost more than running it)."""
+    requests, answers = RoutingRequest.__table__, Answer.__table__
+    mine = requests.c.member_id == Member.id
+    authored = answers.c.author_id == Member.id
+
+    def count(table: Any, *where: Any) -> Any:
+        return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+    membership = (
+        select(Membership.id)
+        .where(
+            Membership.community_id == bindparam("community_id"),
+            Membership.member_id == Member.id,
+            Membership.active.is_(True),
+        )
+        .exists()
+    )
+    return (
+        select(
+            Member.id,
+            Member.user_id,
+            Member.language,
+            Member.telegram_language,
+            Member.spoken_languages,
+            Member.timezone,
+            Member.quiet_from,
+            Member.quiet_to,
+            count(requests, mine).label("requests"),
+            count(requests, mine, requests.c.status.in_(RESPONDED)).label("responses"),
+            count(requests, mine, requests.c.status.in_(OPEN_REQUEST)).label("open"),
+            select(func.max(requests.c.created_at)).where(mine).scalar_subquery().label("last"),
+            count(answers, authored, answers.c.accepted.is_(True)).label("accepted"),
+            select(func.coalesce(func.sum(answers.c.helpful_count), 0))
+            .where(authored)
+            .scalar_subquery()
+            .label("helpful"),
+        )
+        .where(
+            Member.id.in_(bindparam("ids", expanding=True)),
+            membership,  # EXISTS, not IN: SQLite would list the whole community each time
+            Member.dm_available.is_(True),
+            Member.routing_opt_out.is_(False),
+            Member.id != bindparam("asker"),
+        )
+        .order_by(Member.id)
+    )
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A UTC time read through an aggregate (the column's type does not apply to max())."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands max() of a datetime back as text
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class QuestionsRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -88,63 +193,44 @@ class QuestionsRepo:
         await self.session.flush()
         return question
 
-    def _eligible(self, community_id: int, exclude_member_id: int | None) -> list[Any]:
-        """Who may be asked here: an active member who started the bot, did not block it,
-        did not opt out of routing, and is not the asker. (EXISTS, not IN: SQLite would build
-        the whole community's member list for each question.)"""
-        membership = (
-            select(Membership.id)
-            .where(
-                Membership.community_id == community_id,
-                Membership.member_id == Member.id,
-                Membership.active.is_(True),
-            )
-            .exists()
-        )
-        return [
-            membership,
-            Member.dm_available.is_(True),
-            Member.routing_opt_out.is_(False),
-            Member.id != (exclude_member_id or 0),
-        ]
-
-    async def tag_weights(
-        self, tag_ids: list[int], decay: Decay = _no_decay
-    ) -> dict[int, dict[int, float]]:
-        """Member id -> tag id -> declared (1) + earned weight (as `decay` counts it now), for
-        everyone with expertise on one of `tag_ids` (whether they may be asked or not)."""
-        weights: dict[int, dict[int, float]] = {}
-        if not tag_ids:
-            return weights
-        known = await self.session.execute(
-            select(
-                MemberExpertise.member_id,
-                MemberExpertise.tag_id,
-                MemberExpertise.declared,
-                MemberExpertise.earned_weight,
-                MemberExpertise.earned_at,
-            ).where(MemberExpertise.tag_id.in_(tag_ids))
-        )
-        for member_id, tag_id, declared, earned, earned_at in known:
-            weight = (1.0 if declared else 0.0) + decay(earned, earned_at)
-            weights.setdefault(member_id, {})[tag_id] = weight
-        return weights
-
-    async def peers_for(
+    async def top_weights(
         self,
-        community_id: int,
         tag_ids: list[int],
-        exclude_member_id: int | None,
         *,
-        text_matches: Collection[int] = (),
-        decay: Decay = _no_decay,
-    ) -> list[PeerFacts]:
-        """Members of the community who may be asked (see `_eligible`) and either know one of
-        `tag_ids` or are among `text_matches` (member ids), with their record."""
-        weights = await self.tag_weights(tag_ids, decay)
-        for member_id in text_matches:
-            weights.setdefault(member_id, {})
-        return await self.peer_facts(community_id, weights, exclude_member_id)
+        now: datetime,
+        half_life_days: float,
+        cap: float,
+        salt: int,
+        limit: int,
+        also: Collection[int] = (),
+    ) -> tuple[dict[int, dict[int, float]], bool]:
+        """Member id -> tag id -> declared (1) + earned weight decayed to `now`, for the
+        `limit` members who know `tag_ids` best (their weights capped at `cap` and summed;
+        equals in the order bot.services.matching.shortlist gives them for the factor
+        `salt`, its `salt_factor`), and for the members `also` (text matches). The database
+        ranks them: a popular topic has thousands of experts, and reading them all cost more
+        than the full-text search. Also says whether more experts were left out."""
+        if not tag_ids:
+            return {}, False
+        rows = await self.session.execute(
+            _top_weights_statement(),
+            {
+                "tags": tag_ids,
+                "now_days": epoch_days(now),
+                "half_life": half_life_days,
+                "cap": cap,
+                "salt": salt,
+                "n": limit,
+                "also": list(also),
+            },
+        )
+        weights: dict[int, dict[int, float]] = {}
+        ranked = set()
+        for member_id, tag_id, weight, in_top in rows:
+            weights.setdefault(member_id, {})[tag_id] = float(weight)
+            if in_top:
+                ranked.add(member_id)
+        return weights, len(ranked) >= limit
 
     async def peer_facts(
         self,
@@ -152,77 +238,34 @@ class QuestionsRepo:
         weights: dict[int, dict[int, float]],
         exclude_member_id: int | None,
     ) -> list[PeerFacts]:
-        """The facts of those of `weights`' members who may be asked here (`_eligible`)."""
+        """The facts of those of `weights`' members who may be asked here (`_eligible`), in
+        one statement: routing asks this for every question, so no round trip is spared."""
         if not weights:
             return []
-        eligible = set(
-            await self.session.scalars(
-                select(Member.id).where(
-                    Member.id.in_(list(weights)),
-                    *self._eligible(community_id, exclude_member_id),
-                )
-            )
+        rows = await self.session.execute(
+            _peer_facts_statement(),
+            {"ids": list(weights), "community_id": community_id, "asker": exclude_member_id or 0},
         )
-        if not eligible:
-            return []
-        return await self._facts({m: w for m, w in weights.items() if m in eligible})
-
-    async def _facts(self, weights: dict[int, dict[int, float]]) -> list[PeerFacts]:
-        ids = list(weights)
-        requests = {
-            row.member_id: row
-            for row in await self.session.execute(
-                select(
-                    RoutingRequest.member_id,
-                    func.count().label("requests"),
-                    func.sum(case((RoutingRequest.status.in_(RESPONDED), 1), else_=0)).label(
-                        "responses"
-                    ),
-                    func.sum(case((RoutingRequest.status.in_(OPEN_REQUEST), 1), else_=0)).label(
-                        "open"
-                    ),
-                    func.max(RoutingRequest.created_at).label("last"),
-                )
-                .where(RoutingRequest.member_id.in_(ids))
-                .group_by(RoutingRequest.member_id)
+        return [
+            PeerFacts(
+                member_id=row.id,
+                user_id=row.user_id,
+                tag_weights=weights[row.id],
+                language=row.language,
+                telegram_language=row.telegram_language,
+                spoken_languages=tuple(row.spoken_languages or ()),
+                timezone=row.timezone,
+                quiet_from=row.quiet_from,
+                quiet_to=row.quiet_to,
+                accepted=int(row.accepted or 0),
+                helpful=int(row.helpful or 0),
+                requests=int(row.requests or 0),
+                responses=int(row.responses or 0),
+                open_requests=int(row.open or 0),
+                last_asked_at=_aware(row.last),
             )
-        }
-        answers = {
-            row.author_id: row
-            for row in await self.session.execute(
-                select(
-                    Answer.author_id,
-                    func.sum(case((Answer.accepted.is_(True), 1), else_=0)).label("accepted"),
-                    func.sum(Answer.helpful_count).label("helpful"),
-                )
-                .where(Answer.author_id.in_(ids))
-                .group_by(Answer.author_id)
-            )
-        }
-        members = await self.session.scalars(select(Member).where(Member.id.in_(ids)))
-        facts = []
-        for m in members:
-            r, a = requests.get(m.id), answers.get(m.id)
-            facts.append(
-                PeerFacts(
-                    member_id=m.id,
-                    user_id=m.user_id,
-                    tag_weights=weights[m.id],
-                    language=m.language,
-                    telegram_language=m.telegram_language,
-                    spoken_languages=tuple(m.spoken_languages or ()),
-                    timezone=m.timezone,
-                    quiet_from=m.quiet_from,
-                    quiet_to=m.quiet_to,
-                    accepted=int(a.accepted or 0) if a is not None else 0,
-                    helpful=int(a.helpful or 0) if a is not None else 0,
-                    requests=int(r.requests) if r is not None else 0,
-                    responses=int(r.responses or 0) if r is not None else 0,
-                    open_requests=int(r.open or 0) if r is not None else 0,
-                    last_asked_at=r.last if r is not None else None,
-                )
-            )
-        return sorted(facts, key=lambda f: f.member_id)
+            for row in rows
+        ]
 
     async def add_request(self, request: RoutingRequest) -> RoutingRequest:
         self.session.add(request)

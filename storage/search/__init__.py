@@ -14,7 +14,7 @@ Texts and queries are folded and split into words the same way, in Python, on bo
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import TextClause
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,22 +78,35 @@ def query_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
     return terms
 
 
+class Hit(NamedTuple):
+    doc_id: int
+    key: int | None  # what the entry was indexed with (e.g. an expert document's member)
+    rank: float  # > 0, higher is more relevant
+
+
 class SearchBackend(Protocol):
     """One dialect's way to keep and rank an index (see the module docstring)."""
 
     async def put(
-        self, session: AsyncSession, index: str, doc_id: int, scope: int, text: str
+        self,
+        session: AsyncSession,
+        index: str,
+        doc_id: int,
+        scope: int,
+        text: str,
+        key: int | None = None,
     ) -> None:
-        """Index `text` as the entry `doc_id` (replacing what it said before)."""
+        """Index `text` as the entry `doc_id` (replacing what it said before); `key` comes
+        back with each hit, so a search needs no second query to say whose entry it is."""
         ...
 
     async def remove(self, session: AsyncSession, index: str, doc_id: int) -> None: ...
 
     async def top(
         self, session: AsyncSession, index: str, scope: int, terms: Sequence[str], limit: int
-    ) -> list[tuple[int, float]]:
-        """The best `limit` entries of `scope` matching any of `terms` (from `query_terms`):
-        (doc_id, relevance > 0), most relevant first."""
+    ) -> list[Hit]:
+        """The best `limit` entries of `scope` matching any of `terms` (from `query_terms`),
+        most relevant first."""
         ...
 
 
@@ -124,7 +137,8 @@ def create_index(dialect: str, index: str, documents: str) -> list[str]:
 
 
 def put_statements(dialect: str, index: str) -> list[TextClause]:
-    """What `put` executes (parameters: id, scope, body as `index_text`), for backfills."""
+    """What `put` executes (parameters: id, scope, key, body as `index_text`), for
+    backfills."""
     if dialect == "sqlite":
         from storage.search import sqlite as module
     else:

@@ -53,7 +53,7 @@ class ExpertDocuments:
             self.session.add(document)
         document.body, document.updated_at = body, now
         await self.session.flush()
-        await self.search.put(self.session, INDEX, document.id, community_id, body)
+        await self.search.put(self.session, INDEX, document.id, community_id, body, member_id)
 
     async def _parts(
         self, community_id: int, member_id: int
@@ -85,14 +85,8 @@ class ExpertDocuments:
     async def relevance(self, community_id: int, text: str, limit: int) -> dict[int, float]:
         """Member id -> 0..1 for the `limit` documents of the community that best match the
         words of `text` (any of them): the best match is 1, the others in proportion."""
-        ranked = await self.search.top(self.session, INDEX, community_id, query_terms(text), limit)
-        if not ranked:
+        hits = await self.search.top(self.session, INDEX, community_id, query_terms(text), limit)
+        if not hits:
             return {}
-        rows = await self.session.execute(
-            select(ExpertDocument.id, ExpertDocument.member_id).where(
-                ExpertDocument.id.in_([doc_id for doc_id, _ in ranked])
-            )
-        )
-        members = {doc_id: member_id for doc_id, member_id in rows}
-        best = ranked[0][1]
-        return {members[d]: rank / best for d, rank in ranked if d in members}
+        best = hits[0].rank  # the index is keyed by member: no second query
+        return {hit.key: hit.rank / best for hit in hits if hit.key is not None}

@@ -1,12 +1,12 @@
-"""SQLite FTS5: an index is a virtual table (text, scope) whose rowid is the entry's doc_id,
-tokenized by unicode61 with diacritics removed and ranked by bm25."""
+"""SQLite FTS5: an index is a virtual table (text, scope, key) whose rowid is the entry's
+doc_id, tokenized by unicode61 with diacritics removed and ranked by bm25."""
 
 from collections.abc import Sequence
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.search import index_text
+from storage.search import Hit, index_text
 
 
 def create_ddl(index: str, documents: str) -> list[str]:
@@ -15,7 +15,7 @@ def create_ddl(index: str, documents: str) -> list[str]:
     del documents
     return [
         f"CREATE VIRTUAL TABLE {index} USING fts5("
-        "body, scope UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
+        "body, scope UNINDEXED, key UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
     ]
 
 
@@ -26,36 +26,41 @@ def match_expression(terms: Sequence[str]) -> str:
 
 
 def put_statements(index: str) -> list[TextClause]:
-    """Statements (parameters: id, scope, body as `index_text`) that index an entry."""
+    """Statements (parameters: id, scope, key, body as `index_text`) that index an entry."""
     return [
         text(f"DELETE FROM {index} WHERE rowid = :id"),
-        text(f"INSERT INTO {index} (rowid, body, scope) VALUES (:id, :body, :scope)"),
+        text(f"INSERT INTO {index} (rowid, body, scope, key) VALUES (:id, :body, :scope, :key)"),
     ]
 
 
 class SqliteSearch:
     async def put(
-        self, session: AsyncSession, index: str, doc_id: int, scope: int, text_: str
+        self,
+        session: AsyncSession,
+        index: str,
+        doc_id: int,
+        scope: int,
+        text_: str,
+        key: int | None = None,
     ) -> None:
+        params = {"id": doc_id, "body": index_text(text_), "scope": scope, "key": key}
         for statement in put_statements(index):
-            await session.execute(
-                statement, {"id": doc_id, "body": index_text(text_), "scope": scope}
-            )
+            await session.execute(statement, params)
 
     async def remove(self, session: AsyncSession, index: str, doc_id: int) -> None:
         await session.execute(text(f"DELETE FROM {index} WHERE rowid = :id"), {"id": doc_id})
 
     async def top(
         self, session: AsyncSession, index: str, scope: int, terms: Sequence[str], limit: int
-    ) -> list[tuple[int, float]]:
+    ) -> list[Hit]:
         expression = match_expression(terms)
         if not expression or limit <= 0:
             return []
         rows = await session.execute(
             text(
-                f"SELECT rowid, -bm25({index}) FROM {index} "
+                f"SELECT rowid, key, -bm25({index}) FROM {index} "
                 f"WHERE {index} MATCH :q AND scope = :scope ORDER BY rank LIMIT :n"
             ),
             {"q": expression, "scope": scope, "n": limit},
         )
-        return [(int(doc_id), float(rank)) for doc_id, rank in rows if rank > 0]
+        return [Hit(int(d), None if k is None else int(k), float(r)) for d, k, r in rows if r > 0]
