@@ -47,6 +47,7 @@ def admin_commands() -> list[BotCommand]:
         *group_commands(),
         BotCommand(command="why", description=_("Who was asked about a question, and why")),
         BotCommand(command="accept", description=_("Accept an answer (in reply to it)")),
+        BotCommand(command="answering", description=_("Who may answer: open or peers")),
     ]
 
 

@@ -228,9 +228,26 @@ def accept_nudge(i18n: I18n, nudge: Nudge) -> str:
         )
 
 
-def group_post(i18n: I18n, post: GroupPost) -> str:
-    """A question asked privately, posted in the group so that answers can reply to it."""
+ANSWER_PAYLOAD = "answer_{question_id}"
+
+
+def answer_button(bot_username: str, question_id: int) -> InlineKeyboardMarkup:
+    """For groups where anyone may answer: opens the answer dialog in the private chat."""
+    link = start_link(bot_username, ANSWER_PAYLOAD.format(question_id=question_id))
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=_("✍️ Answer"), url=link)]]
+    )
+
+
+def group_post(i18n: I18n, post: GroupPost, bot_username: str) -> tuple[str, dict[str, Any] | None]:
+    """A question asked privately, posted in the group so that answers can reply to it (with
+    an Answer button where anyone may answer)."""
     with i18n.context(), i18n.use_locale(post.locale):
+        markup = (
+            answer_button(bot_username, post.question_id).model_dump(exclude_none=True)
+            if post.open_answering
+            else None
+        )
         if post.asker_name:
             header = _("❓ <b>Question #{number}</b> from {name}").format(
                 number=post.number, name=escape(post.asker_name, quote=False)
@@ -257,4 +274,4 @@ def group_post(i18n: I18n, post: GroupPost) -> str:
                     "could you invite someone who knows it?"
                 )
             )
-    return "\n".join([header, "", fit(post.text, [header, "", *tail]), *tail])
+    return "\n".join([header, "", fit(post.text, [header, "", *tail]), *tail]), markup

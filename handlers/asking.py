@@ -21,7 +21,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Delivery
-from bot.messages import group_post, invite_message
+from bot.messages import answer_button, group_post, invite_message
 from bot.services.members import Actor
 from bot.services.profiles import ProfilesService
 from bot.services.questions import Asked, QuestionError, QuestionsService
@@ -77,7 +77,11 @@ async def _ask_in_group(
     except QuestionError as error:
         await message.reply(question_error_text(error))
         return
-    await message.reply(_acknowledgement(asked))
+    markup = None
+    if asked.open_answering:  # anyone in the group may answer, through the private chat
+        me = await message.bot.me()  # type: ignore[union-attr]
+        markup = answer_button(me.username or "", asked.question_id)
+    await message.reply(_acknowledgement(asked), reply_markup=markup)
     if delivery is not None:
         delivery.wake()
 
@@ -243,6 +247,7 @@ async def _ask_privately(
     delivery: Delivery | None,
 ) -> None:
     data = await state.get_data()
+    username = (await message.bot.me()).username or ""  # type: ignore[union-attr]
     try:
         asked = await questions.ask(
             community_id=data["community_id"],
@@ -250,7 +255,7 @@ async def _ask_privately(
             text=text,
             render=lambda invite: invite_message(i18n, invite),
             anonymous=bool(data.get("anonymous")),
-            post=lambda post: group_post(i18n, post),
+            post=lambda post: group_post(i18n, post, username),
         )
     except QuestionError as error:  # the dialog stays where it was: the member may retry
         await state.update_data(text=None)

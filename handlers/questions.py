@@ -6,7 +6,7 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -18,16 +18,20 @@ from bot.delivery import Delivery
 from bot.messages import RequestCb, answer_messages, group_link, invite_message
 from bot.services.members import Actor
 from bot.services.questions import (
+    AnsweringClosed,
     AnswerTooLong,
     EmptyAnswer,
     EmptyQuestion,
     NotYourQuestion,
     NotYourRequest,
+    OpenRequest,
+    OwnQuestion,
     QuestionError,
     QuestionLine,
     QuestionsService,
     QuestionTooLong,
     UnknownCommunity,
+    UnknownQuestion,
 )
 from handlers.filters import (
     groups,
@@ -74,6 +78,15 @@ def question_error_text(error: QuestionError) -> str:
             "I can't find you among that group's members. Write something in the group, "
             "then ask again."
         )
+    if isinstance(error, UnknownQuestion):
+        return _("I can't find that question in your groups. Nothing was changed.")
+    if isinstance(error, AnsweringClosed):
+        return _(
+            "In this group only the members I asked answer through me. You can reply to the "
+            "question in the group."
+        )
+    if isinstance(error, OwnQuestion):
+        return _("This is your own question: the others will answer it.")
     if isinstance(error, NotYourRequest):
         return _(
             "This question no longer waits for you: it was answered, closed or passed on. "
@@ -100,24 +113,10 @@ async def cb_request(
         if callback_data.act == "a":
             request = await questions.open_request(callback_data.id, actor.member_id)
             if await _answering(state) == request.request_id:  # pressed twice
-                await query.answer(
-                    _(
-                        "You are already answering question #{number}: send your answer as one "
-                        "message, or /cancel."
-                    ).format(number=request.number),
-                    show_alert=True,
-                )
+                await query.answer(_already_answering(request), show_alert=True)
                 return
-            await state.set_state(Answering.text)
-            await state.update_data(request_id=request.request_id)
             await query.answer()
-            await bot.send_message(
-                actor.user_id,
-                _(
-                    "Send your answer to question #{number} as one message (up to 3000 "
-                    "characters), or /cancel."
-                ).format(number=request.number),
-            )
+            await _begin_answer(bot, state, actor, request)
             return
         if callback_data.act == "d":
             await questions.decline(callback_data.id, actor.member_id, render)
@@ -143,6 +142,79 @@ async def drop_buttons(query: CallbackQuery) -> None:
         await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
     except TelegramAPIError as error:  # too old to edit, or already edited
         log.warning("could not remove the request buttons: %s", error)
+
+
+def _already_answering(request: OpenRequest) -> str:
+    return _(
+        "You are already answering question #{number}: send your answer as one message, or /cancel."
+    ).format(number=request.number)
+
+
+async def _begin_answer(bot: Bot, state: FSMContext, actor: Actor, request: OpenRequest) -> None:
+    await state.set_state(Answering.text)
+    await state.update_data(request_id=request.request_id)
+    await bot.send_message(
+        actor.user_id,
+        _(
+            "Send your answer to question #{number} as one message (up to 3000 "
+            "characters), or /cancel."
+        ).format(number=request.number),
+    )
+
+
+async def cmd_start_answer(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    state: FSMContext,
+    actor: Actor,
+    questions: QuestionsService,
+) -> None:
+    """The group's Answer button (`?start=answer_<question>`), where anyone may answer. The
+    payload is user input: the service checks the question, the group's setting and the
+    member."""
+    question_id = _number((command.args or "").removeprefix("answer_"))
+    try:
+        if question_id is None or not 0 < question_id <= MAX_ID:
+            raise UnknownQuestion()
+        request = await questions.volunteer(question_id, actor.member_id)
+    except QuestionError as error:
+        await message.answer(question_error_text(error))
+        return
+    if await _answering(state) == request.request_id:
+        await message.answer(_already_answering(request))
+        return
+    await _begin_answer(bot, state, actor, request)
+
+
+async def cmd_answering(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    actor: Actor,
+    questions: QuestionsService,
+    settings: Settings,
+) -> None:
+    """Moderators: `/answering open` (any member may answer) or `/answering peers`."""
+    assert actor.community_id is not None
+    if not await is_moderator(bot, message, settings):
+        await message.reply(_("Only the group's administrators can change that."))
+        return
+    choice = (command.args or "").strip().lower()
+    if choice not in ("open", "peers"):
+        await message.reply(
+            _(
+                "Say who may answer questions: /answering open (any member, with an Answer "
+                "button under each question) or /answering peers (only the members I ask)."
+            )
+        )
+        return
+    await questions.set_open_answering(actor.community_id, choice == "open")
+    if choice == "open":
+        text = _("From now on any member can answer, with the Answer button under a question.")
+    else:
+        text = _("From now on only the members I ask can answer through me.")
+    await message.reply(text)
 
 
 async def _answering(state: FSMContext) -> int | None:
@@ -235,6 +307,7 @@ REASONS = {  # bot.services.matching's score components, as /why names them
     "language": N_("language"),
     "load": N_("load"),
     "cooldown": N_("cooldown"),
+    "volunteered": N_("volunteered"),
 }
 REQUEST_STATUS = {
     "pending": N_("not delivered yet"),
@@ -378,12 +451,17 @@ async def st_answer_not_text(message: Message) -> None:
     await message.answer(question_error_text(EmptyAnswer()))
 
 
-COMMANDS = ("close", "open", "why", "myquestions", "myrequests", "accept")
+COMMANDS = ("close", "open", "why", "myquestions", "myrequests", "accept", "answering")
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(private_or_commands)
+    router.message.register(
+        cmd_start_answer,
+        CommandStart(deep_link=True, magic=F.args.regexp(r"^answer_\d+$")),
+        private,
+    )
     router.callback_query.register(cb_request, private_buttons, RequestCb.filter())
     answering = StateFilter(Answering.text)
     text, not_command = where(F.text), where(~F.text.startswith("/"))
@@ -396,6 +474,7 @@ def setup() -> Router:
     commands.message.register(cmd_open, Command("open"), groups)
     commands.message.register(cmd_why, Command("why"), groups)
     commands.message.register(cmd_accept_how, Command("accept"))
+    commands.message.register(cmd_answering, Command("answering"), groups)
     commands.message.register(cmd_my_questions, Command("myquestions"), private)
     commands.message.register(cmd_my_requests, Command("myrequests"), private)
     router.include_router(commands)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
@@ -72,6 +73,8 @@ class Community(Base):
     # Routing: how many peers each round asks, and how long a round waits for an answer.
     routing_fanout: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     escalation_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # Any member may answer through the group's Answer button, not only the peers asked.
+    open_answering: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -87,6 +87,18 @@ class NotYourQuestion(QuestionError):
     """Closing a question that is not this member's, or that does not exist here."""
 
 
+class UnknownQuestion(QuestionError):
+    """No such question in any of this member's communities."""
+
+
+class AnsweringClosed(QuestionError):
+    """Only the peers asked may answer in this community (open answering is off)."""
+
+
+class OwnQuestion(QuestionError):
+    """Nobody answers their own question."""
+
+
 class NotYourRequest(QuestionError):
     """A button for a request that is not this member's, or that is over (answered,
     declined, or the question closed)."""
@@ -137,9 +149,12 @@ class GroupPost:
     asker_name: str | None  # None when anonymous
     peers: int
     locale: str
+    question_id: int = 0
+    open_answering: bool = False
 
 
-RenderPost = Callable[[GroupPost], str]
+# The caller's rendering of a group post: (HTML text, reply markup as a Bot API dict or None).
+RenderPost = Callable[[GroupPost], tuple[str, dict[str, Any] | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +254,7 @@ class Asked:
     number: int
     tags: tuple[str, ...]
     peers: int
+    open_answering: bool = False  # anyone in the group may answer (the group's setting)
 
 
 def in_quiet_hours(facts: PeerFacts, now: datetime) -> bool:
@@ -356,7 +372,7 @@ class QuestionsService:
                 await self._post(question, community, tag_labels, peers, post)
             if not peers:  # the asker is told so; the moderators are asked to invite an expert
                 await queue_moderators(self.outbox, UNMATCHED, question, community)
-            return Asked(question.id, question.number, tag_labels, peers)
+            return Asked(question.id, question.number, tag_labels, peers, community.open_answering)
 
     async def _post(
         self,
@@ -369,7 +385,7 @@ class QuestionsService:
         """Queue the group's copy of a question asked privately (bot.app records where it
         landed, so answers reply to it)."""
         asker = await self.repo.member(question.asker_id) if question.asker_id else None
-        text = render(
+        text, markup = render(
             GroupPost(
                 number=question.number,
                 text=question.text,
@@ -377,11 +393,14 @@ class QuestionsService:
                 asker_name=asker.first_name if asker and not question.anonymous else None,
                 peers=peers,
                 locale=community.language,
+                question_id=question.id,
+                open_answering=community.open_answering,
             )
         )
         await self.outbox.queue(
             community.chat_id,
             text,
+            reply_markup=markup,
             dedupe_key=f"question:{question.id}",
             kind="question",
             ref_id=question.id,
@@ -537,6 +556,49 @@ class QuestionsService:
         ):
             raise NotYourRequest()
         return request, question, community
+
+    async def volunteer(self, question_id: int, member_id: int) -> OpenRequest:
+        """A member who was not asked offers an answer (the group's Answer button, where the
+        community allows open answering): they get a request of their own, so their answer
+        takes the same way as an asked peer's."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            await self.repo.lock_question(question_id)  # one rank at a time
+            found = await self.repo.question_with_community(question_id)
+            if found is None or not await self.repo.is_member(found[1].id, member_id):
+                raise UnknownQuestion()
+            question, community = found
+            if not community.open_answering:
+                raise AnsweringClosed()
+            if question.asker_id == member_id:
+                raise OwnQuestion()
+            if question.status == "closed":
+                raise NotYourRequest()
+            request = await self.repo.request_of(question.id, member_id)
+            if request is None:
+                request = await self.repo.add_request(
+                    RoutingRequest(
+                        question_id=question.id,
+                        member_id=member_id,
+                        round=question.round,
+                        rank=len(await self.repo.asked_members(question.id)) + 1,
+                        score=0.0,
+                        components={"volunteered": 1.0},
+                        status="sent",
+                        sent_at=now,
+                        created_at=now,
+                    )
+                )
+            elif request.status == "answered":
+                raise NotYourRequest()
+            elif request.status not in OPEN_REQUEST:  # declined before, or was unreachable
+                request.status = "sent"
+            return OpenRequest(request.id, question.number, question.text)
+
+    async def set_open_answering(self, community_id: int, enabled: bool) -> None:
+        """The moderators' choice: may any member answer, or only the peers asked?"""
+        async with transaction(self.session, write=True):
+            await self.repo.set_open_answering(community_id, enabled)
 
     async def open_request(self, request_id: int, member_id: int) -> OpenRequest:
         """Check that this member may answer through this request (the Answer button)."""

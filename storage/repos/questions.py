@@ -598,3 +598,15 @@ class QuestionsRepo:
             .limit(limit)
         )
         return list(rows)
+
+    async def request_of(self, question_id: int, member_id: int) -> RoutingRequest | None:
+        return await self.session.scalar(
+            select(RoutingRequest).where(
+                RoutingRequest.question_id == question_id, RoutingRequest.member_id == member_id
+            )
+        )
+
+    async def set_open_answering(self, community_id: int, enabled: bool) -> None:
+        community = await self.session.get(Community, community_id)
+        if community is not None:
+            community.open_answering = enabled

@@ -45,7 +45,7 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "profile",
     ]
     admins = [c["command"] for c in h.fake.commands("all_chat_administrators")]
-    assert admins == ["ask", "close", "open", "help", "profile", "why", "accept"]
+    assert admins == ["ask", "close", "open", "help", "profile", "why", "accept", "answering"]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]
     assert english != spanish
