@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -102,19 +103,25 @@ def create_delivery(
             if await questions.reroute(message.ref_id, render, joined=True):
                 delivery.wake()
 
-    async def still_wanted(message: OutboxMessage) -> bool:
+    async def still_wanted(message: OutboxMessage) -> bool | dict[str, Any]:
         if message.ref_id is None:
             return True
         async with db.session() as session:
             if message.kind in ("routing_request", "routing_reminder"):
-                return await QuestionsService(session, clock).still_waiting(message.ref_id)
+                invite = await QuestionsService(session, clock).current_invite(
+                    message.ref_id, reminder=message.kind == "routing_reminder"
+                )
+                if invite is None:
+                    return False
+                text, markup = invite_message(i18n, invite)  # as the question is now
+                return {"text": text, "reply_markup": markup}
             if message.kind in moderators.KINDS:
                 return await ModeratorsService(session, clock).still_open(message.ref_id)
         return True
 
     async def tell_moderators(
         session: AsyncSession, message: OutboxMessage, admin_user_ids: list[int]
-    ) -> str | None:
+    ) -> dict[str, Any] | None:
         if message.kind is None or message.ref_id is None:
             return None  # queued by hand, about no question: nothing to tell
         return await ModeratorsService(session, clock).expand(

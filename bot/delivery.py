@@ -40,11 +40,14 @@ Sleep = Callable[[float], Awaitable[Any]]
 Outcome = Callable[[AsyncSession, OutboxMessage, str], Awaitable[Any]]
 # Expands a message whose `kind` stands for a group's administrators, given their user ids, in
 # the transaction that settles it: queues what each of them gets and returns None, or returns
-# the text to post in the group instead (none of them can be messaged privately).
-Expand = Callable[[AsyncSession, OutboxMessage, list[int]], Awaitable[str | None]]
+# what to post in the group instead (none of them can be messaged privately).
+Expand = Callable[[AsyncSession, OutboxMessage, list[int]], Awaitable[dict[str, Any] | None]]
 # Asked just before sending a message with a `kind`: is it still wanted? (An invitation for a
 # question closed meanwhile is not.)
-Wanted = Callable[[OutboxMessage], Awaitable[bool]]
+# (Or, instead of True, what to send now in place of parts of its payload: an invitation is
+# written again from the question as it is, so it links the group's copy of a question asked
+# privately, posted after the invitation was queued.)
+Wanted = Callable[[OutboxMessage], Awaitable[bool | dict[str, Any]]]
 
 PRIVATE_INTERVAL = 1.0  # s between messages to one private chat (Telegram: about 1/s)
 GROUP_INTERVAL = 3.0  # s between messages to one group (Telegram: 20/min)
@@ -146,20 +149,20 @@ class Delivery:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 
     async def _deliver(self, message: OutboxMessage) -> bool:
-        if (
-            message.kind is not None
-            and self.still_wanted is not None
-            and not await self.still_wanted(message)
-        ):
-            await self._end(message, "dropped", "no longer wanted")
-            return False
         payload = message.payload
+        if message.kind is not None and self.still_wanted is not None:
+            wanted = await self.still_wanted(message)
+            if not wanted:
+                await self._end(message, "dropped", "no longer wanted")
+                return False
+            if isinstance(wanted, dict):
+                payload = {**payload, **wanted}
         try:
             if message.kind in self.expand:
-                text = await self._expand(message)
-                if text is None:  # settled: the notices it became are queued
+                changes = await self._expand(message)
+                if changes is None:  # settled: the notices it became are queued
                     return False
-                payload = {**payload, "text": text}
+                payload = {**payload, **changes}
             await self.pacer.wait_for(message.chat_id)
             sent = await self.bot.send_message(chat_id=message.chat_id, **payload)
         except TelegramAPIError as error:
@@ -169,10 +172,11 @@ class Delivery:
         await self._end(message, "sent", None, message_id=sent.message_id)
         return True
 
-    async def _expand(self, message: OutboxMessage) -> str | None:
+    async def _expand(self, message: OutboxMessage) -> dict[str, Any] | None:
         """A message for a group's administrators: Telegram says who they are (no transaction
         is open meanwhile), then one transaction queues what each of them gets and settles the
-        message. Returns None when settled, else the text to post in the group instead."""
+        message. Returns None when settled, else what to post in the group instead (its text,
+        and what it replies to)."""
         try:
             admins = await self.bot.get_chat_administrators(message.chat_id)
             user_ids = [a.user.id for a in admins if not a.user.is_bot]
@@ -182,12 +186,12 @@ class Delivery:
             log.warning("outbox #%s: no administrators to tell: %s", message.id, error)
             user_ids = []
         async with self.db.session() as session, transaction(session, write=True):
-            text = await self.expand[message.kind or ""](session, message, user_ids)
-            if text is None:
+            changes = await self.expand[message.kind or ""](session, message, user_ids)
+            if changes is None:
                 await OutboxRepo(session).finish(
                     message.id, status="expanded", error=None, sent_at=self.clock.now()
                 )
-        return text
+        return changes
 
     async def _failed(
         self, message: OutboxMessage, payload: dict[str, Any], error: TelegramAPIError

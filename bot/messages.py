@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
 from bot.services.moderators import UNMATCHED, ModeratorNotice
-from bot.services.questions import AnswerRelay, GroupPost, Nudge, PeerInvite
+from bot.services.questions import AnswerRelay, GroupPost, Nudge, PeerInvite, units
 
 PROFILE_PAYLOAD = "profile_{community_id}"
 TEXT_LIMIT = 4096  # Telegram's, in UTF-16 code units of the text as shown
@@ -70,18 +70,14 @@ class AnswerCb(CallbackData, prefix="an"):
     id: int
 
 
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def fit(text: str, around: list[str]) -> str:
     """`text` (plain) escaped for HTML, shortened with '…' where the message it goes into,
     with the lines `around` it (HTML), would pass Telegram's limit. The markup of `around`
     counts in full, so the estimate errs on the short side."""
-    room = TEXT_LIMIT - sum(_units(line) + 1 for line in around)
-    if _units(text) > room:
+    room = TEXT_LIMIT - sum(units(line) + 1 for line in around)
+    if units(text) > room:
         keep = max(room - 1, 0)
-        while _units(text[:keep]) > keep:  # characters beyond the BMP take two units
+        while units(text[:keep]) > keep:  # characters beyond the BMP take two units
             keep -= 1
         text = text[:keep].rstrip() + "…"
     return escape(text, quote=False)
@@ -151,7 +147,9 @@ def answer_messages(
     """The answer as the asker sees it privately (Accept, Helpful) and as the group sees it
     (Helpful), with their buttons."""
     name = escape(relay.author_name, quote=False)
-    body = escape(relay.answer, quote=False)
+    # Within the limit already (bot.services.questions.MAX_ANSWER); fitted all the same, so a
+    # long name in the header can never make Telegram refuse the answer.
+    body = fit(relay.answer, [f"<b>{'x' * 120}</b> {name}:", ""])
     with i18n.context(), i18n.use_locale(relay.asker_locale):
         to_asker = _("<b>An answer to your question #{number}</b>, from {name}:").format(
             number=relay.number, name=name
@@ -268,10 +266,6 @@ def group_post(i18n: I18n, post: GroupPost, bot_username: str) -> tuple[str, dic
                 ).format(peers=post.peers)
             )
         else:
-            tail.append(
-                _(
-                    "Nobody who can be asked right now has listed this topic yet: moderators, "
-                    "could you invite someone who knows it?"
-                )
-            )
+            # The moderators are asked on their own (bot.services.moderators): once.
+            tail.append(_("Nobody who can be asked right now has listed this topic yet."))
     return "\n".join([header, "", fit(post.text, [header, "", *tail]), *tail]), markup

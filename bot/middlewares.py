@@ -70,6 +70,15 @@ class DbSessionMiddleware(BaseMiddleware):
                 actor = await members.seen(identity_of(user), group, private=private)
                 data["actor"] = actor
                 data["locale"] = actor.locale
+                data["group_id"] = actor.community_id
+            elif isinstance(event, Update) and (chat := _interaction_chat(event)) is not None:
+                # Nobody to record (an administrator posting as the group): the group is known.
+                community = (
+                    await members.community_of_chat(chat.id) if chat.type in GROUP_TYPES else None
+                )
+                if community is not None:
+                    data["group_id"] = community.id
+                    data["locale"] = community.language
             try:
                 result = await handler(event, data)
             except BaseException:

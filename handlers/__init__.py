@@ -4,10 +4,20 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import answers, asking, common, communities, onboarding, profile, questions
+    from handlers import (
+        answers,
+        asking,
+        common,
+        communities,
+        onboarding,
+        profile,
+        questions,
+        rights,
+    )
 
     return [
         communities.setup(),  # membership events first: they are not commands
+        rights.setup_as_the_group(),  # posting as the group: only what needs no member
         answers.setup(),  # replies to an invitation or an answer: before any dialog step
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
         questions.setup(),

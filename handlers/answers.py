@@ -4,6 +4,7 @@ helpful, and the asker offered Accept), and /accept by the asker or a moderator.
 import logging
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -56,7 +57,7 @@ class _Thanks(Filter):
 
 
 async def thanks_reply(
-    message: Message, button: AnswerCb, actor: Actor, questions: QuestionsService
+    message: Message, button: AnswerCb, bot: Bot, actor: Actor, questions: QuestionsService
 ) -> None:
     """'Thanks!' in reply to an answer counts as Helpful; the asker is offered Accept."""
     if not 0 < button.id <= MAX_ID:
@@ -69,12 +70,19 @@ async def thanks_reply(
         accept = InlineKeyboardButton(
             text=_("✅ Accept"), callback_data=AnswerCb(act="ok", id=button.id).pack()
         )
-        await message.reply(
-            _("Glad it helped! If this answer solved question #{number}, accept it:").format(
-                number=thanks.number
-            ),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[[accept]]),
+        offer = _("Glad it helped! If this answer solved question #{number}, accept it:").format(
+            number=thanks.number
         )
+        markup = InlineKeyboardMarkup(inline_keyboard=[[accept]])
+        if thanks.anonymous and message.chat.type != "private":
+            # Offered only to the asker: in the group it would say who asked.
+            if actor.dm_available:
+                try:
+                    await bot.send_message(actor.user_id, offer, reply_markup=markup)
+                except TelegramAPIError as error:  # blocked us since: the nudge will do
+                    log.warning("could not offer Accept to %s: %s", actor.user_id, error)
+            return
+        await message.reply(offer, reply_markup=markup)
     elif thanks.counted and message.chat.type == "private":
         await message.answer(_("Counted as helpful. Thank you!"))
 
@@ -83,18 +91,21 @@ async def cmd_accept(
     message: Message,
     button: AnswerCb,
     bot: Bot,
-    actor: Actor,
     questions: QuestionsService,
     settings: Settings,
+    group_id: int | None = None,
+    actor: Actor | None = None,
 ) -> None:
-    """/accept in reply to an answer: the asker's, or a moderator's on the asker's behalf."""
+    """/accept in reply to an answer: the asker's, or a moderator's on the asker's behalf
+    (also one posting as the group)."""
     moderating = None
     if message.chat.type != "private" and await is_moderator(bot, message, settings):
-        moderating = actor.community_id
+        moderating = group_id
     try:
         if not 0 < button.id <= MAX_ID:
             raise NotYourAnswer()
-        number = await questions.accept(button.id, actor.member_id, moderating=moderating)
+        member_id = actor.member_id if actor else None
+        number = await questions.accept(button.id, member_id, moderating=moderating)
     except NotYourAnswer:
         await message.reply(
             _("Only the member who asked, or a moderator of this group, can accept an answer.")

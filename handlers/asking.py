@@ -24,7 +24,7 @@ from bot.delivery import Delivery
 from bot.messages import answer_button, group_post, invite_message
 from bot.services.members import Actor
 from bot.services.profiles import ProfilesService
-from bot.services.questions import Asked, QuestionError, QuestionsService
+from bot.services.questions import Asked, QuestionError, QuestionsService, UnknownCommunity
 from handlers.filters import (
     addressed,
     groups,
@@ -130,17 +130,17 @@ async def group_addressed(
     """A mention of the bot asks what the rest of the message says; a reply to the question
     prompt asks what it says. Other replies to the bot are conversation, not questions."""
     text = message.text or message.caption
-    if replies_to_bot(message, bot):
-        if (message.reply_to_message.text or "") not in _prompt_texts(i18n):  # type: ignore[union-attr]
-            return
-        if text is None:  # a photo or sticker without words
-            await message.reply(question_error_text_media())
-            return
-    elif await mentions_bot(message, bot):
+    if await mentions_bot(message, bot):  # a mention asks, whatever it replies to
         username = (await bot.me()).username or ""
         text = re.sub(rf"@{re.escape(username)}\b", " ", text or "", flags=re.IGNORECASE)
         if not text.strip():
             await _prompt_in_group(message)
+            return
+    elif replies_to_bot(message, bot):
+        if (message.reply_to_message.text or "") not in _prompt_texts(i18n):  # type: ignore[union-attr]
+            return
+        if text is None:  # a photo or sticker without words
+            await message.reply(question_error_text_media())
             return
     else:
         return
@@ -257,10 +257,14 @@ async def _ask_privately(
             anonymous=bool(data.get("anonymous")),
             post=lambda post: group_post(i18n, post, username),
         )
+    except UnknownCommunity as error:  # left the group meanwhile: retrying cannot help
+        await state.clear()
+        await message.answer(question_error_text(error))
+        return
     except QuestionError as error:  # the dialog stays where it was: the member may retry
         await state.update_data(text=None)
         await state.set_state(Asking.text)
-        await message.answer(question_error_text(error))
+        await message.answer(question_error_text(error) + "\n" + _("Or send /cancel."))
         return
     await state.clear()
     title = escape(data.get("title", ""), quote=False)
@@ -368,7 +372,8 @@ def setup() -> Router:
     not_command = where(~F.text.startswith("/"))
     asking = StateFilter(Asking.text)
     router.message.register(st_ask_text, asking, private, where(F.text), not_command)
-    router.message.register(st_ask_not_text, asking, private, where(~F.text))
+    not_caption_command = where(~F.caption.startswith("/"))  # a photo captioned /cancel
+    router.message.register(st_ask_not_text, asking, private, where(~F.text), not_caption_command)
     picking = StateFilter(Asking.community)
     router.message.register(st_pick_community_text, picking, private, not_command)
     router.message.register(group_addressed, spoken_to_in_group)

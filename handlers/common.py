@@ -7,7 +7,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.messages import profile_button
-from bot.services.members import Actor
 from handlers.filters import commands_only, groups, private, where
 
 
@@ -32,7 +31,7 @@ async def cmd_help_private(message: Message) -> None:
     )
 
 
-async def cmd_help_group(message: Message, bot: Bot, actor: Actor) -> None:
+async def cmd_help_group(message: Message, bot: Bot, group_id: int | None = None) -> None:
     me = await bot.me()
     await message.reply(
         _(
@@ -44,9 +43,7 @@ async def cmd_help_group(message: Message, bot: Bot, actor: Actor) -> None:
             "reply /accept to the one that solved it.\n"
             "Set up your profile in our private chat so questions on your topics reach you."
         ),
-        reply_markup=profile_button(me.username, actor.community_id)
-        if actor.community_id
-        else None,
+        reply_markup=profile_button(me.username, group_id) if group_id else None,
     )
 
 
@@ -64,14 +61,12 @@ async def cmd_not_yet(message: Message) -> None:
     )
 
 
-async def cmd_profile_in_group(message: Message, bot: Bot, actor: Actor) -> None:
+async def cmd_profile_in_group(message: Message, bot: Bot, group_id: int | None = None) -> None:
     """Profiles are edited privately: point the member to the private chat."""
     me = await bot.me()
     await message.reply(
         _("Let's do that in our private chat: tap the button."),
-        reply_markup=profile_button(me.username, actor.community_id)
-        if actor.community_id
-        else None,
+        reply_markup=profile_button(me.username, group_id) if group_id else None,
     )
 
 

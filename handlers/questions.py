@@ -32,6 +32,7 @@ from bot.services.questions import (
     QuestionTooLong,
     UnknownCommunity,
     UnknownQuestion,
+    units,
 )
 from handlers.filters import (
     groups,
@@ -50,6 +51,7 @@ class Answering(StatesGroup):
 
 
 MAX_ID = 2**31 - 1  # database ids and question numbers fit a 32-bit integer
+WHY_LIMIT = 4000  # UTF-16 units of a /why reply: Telegram's 4096, less room for "… and N more"
 
 
 def _number(raw: str | None) -> int | None:
@@ -191,13 +193,12 @@ async def cmd_answering(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    actor: Actor,
     questions: QuestionsService,
     settings: Settings,
+    group_id: int | None = None,
 ) -> None:
     """Moderators: `/answering open` (any member may answer) or `/answering peers`."""
-    assert actor.community_id is not None
-    if not await is_moderator(bot, message, settings):
+    if group_id is None or not await is_moderator(bot, message, settings):
         await message.reply(_("Only the group's administrators can change that."))
         return
     choice = (command.args or "").strip().lower()
@@ -209,7 +210,7 @@ async def cmd_answering(
             )
         )
         return
-    await questions.set_open_answering(actor.community_id, choice == "open")
+    await questions.set_open_answering(group_id, choice == "open")
     if choice == "open":
         text = _("From now on any member can answer, with the Answer button under a question.")
     else:
@@ -277,18 +278,32 @@ async def st_answer_text(
 
 
 async def cmd_close(
-    message: Message, command: CommandObject, actor: Actor, questions: QuestionsService
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    questions: QuestionsService,
+    settings: Settings,
+    group_id: int | None = None,
+    actor: Actor | None = None,
 ) -> None:
-    assert actor.community_id is not None
+    """The asker, or a moderator, closes a question."""
     number = _number(command.args)
-    if number is None:
+    if number is None or group_id is None:
         await message.reply(_("Say which question to close, e.g. /close 12"))
         return
+    member_id = actor.member_id if actor else None
     try:
-        await questions.close(actor.community_id, number, actor.member_id)
+        try:
+            await questions.close(group_id, number, member_id)
+        except NotYourQuestion:  # not the asker's: a moderator's, then?
+            if not await is_moderator(bot, message, settings):
+                raise
+            await questions.close(group_id, number, member_id, moderating=True)
     except NotYourQuestion:
         await message.reply(
-            _("Only the member who asked question #{number} can close it.").format(number=number)
+            _("Only the member who asked question #{number}, or a moderator, can close it.").format(
+                number=number
+            )
         )
         return
     await message.reply(_("Question #{number} is closed. Thanks, everyone!").format(number=number))
@@ -341,9 +356,10 @@ def _listing(
     return "\n".join([title, *(_question_line(q, where=where, status=status) for q in lines)])
 
 
-async def cmd_open(message: Message, actor: Actor, questions: QuestionsService) -> None:
-    assert actor.community_id is not None
-    lines = await questions.open_questions(actor.community_id)
+async def cmd_open(
+    message: Message, questions: QuestionsService, group_id: int | None = None
+) -> None:
+    lines = await questions.open_questions(group_id) if group_id is not None else []
     await message.reply(
         _listing(
             _("<b>Open questions</b>"),
@@ -388,17 +404,17 @@ async def cmd_why(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    actor: Actor,
     questions: QuestionsService,
     settings: Settings,
+    group_id: int | None = None,
+    actor: Actor | None = None,
 ) -> None:
-    """Moderators: who was asked about a question, and why."""
-    assert actor.community_id is not None
-    if not await is_moderator(bot, message, settings):
+    """Moderators (also one posting as the group): who was asked about a question, and why."""
+    if group_id is None or not await is_moderator(bot, message, settings):
         await message.reply(_("Only the group's administrators can see that."))
         return
     number = _number(command.args)
-    report = await questions.why(actor.community_id, number) if number is not None else None
+    report = await questions.why(group_id, number) if number is not None else None
     if report is None:
         await message.reply(_("Say which question, e.g. /why 12"))
         return
@@ -413,26 +429,34 @@ async def cmd_why(
         )
         return
     lines = [_("<b>Question #{number}</b> was asked to:").format(number=number)]
-    if report.anonymous:
+    if report.anonymous and actor is not None:
         lines.insert(0, _("Asked anonymously: I tell moderators who asked in private."))
-    for peer in peers:
+    elif report.anonymous:  # posting as the group: there is nobody to tell in private
+        lines.insert(0, _("Asked anonymously. Post as yourself to be told privately who asked."))
+    size = sum(units(line) + 1 for line in lines)
+    for shown, peer in enumerate(peers):
         reasons = ", ".join(f"{_(REASONS.get(k, k))} {v:.2f}" for k, v in peer.components.items())
-        lines.append(
-            _("{rank}. {name}: round {round}, score {score} ({reasons}); {status}").format(
-                rank=peer.rank,
-                name=escape(peer.name, quote=False),
-                round=peer.round,
-                score=f"{peer.score:.2f}",
-                reasons=reasons,
-                status=_(REQUEST_STATUS.get(peer.status, peer.status)),
-            )
+        line = _("{rank}. {name}: round {round}, score {score} ({reasons}); {status}").format(
+            rank=peer.rank,
+            name=escape(peer.name, quote=False),
+            round=peer.round,
+            score=f"{peer.score:.2f}",
+            reasons=reasons,
+            status=_(REQUEST_STATUS.get(peer.status, peer.status)),
         )
+        if size + units(line) + 1 > WHY_LIMIT:  # Telegram's limit, with room for the tail
+            lines.append(_("… and {count} more.").format(count=len(peers) - shown))
+            break
+        lines.append(line)
+        size += units(line) + 1
     await message.reply("\n".join(lines))
 
 
-async def _tell_asker_privately(bot: Bot, actor: Actor, number: int, name: str | None) -> None:
+async def _tell_asker_privately(
+    bot: Bot, actor: Actor | None, number: int, name: str | None
+) -> None:
     """Who asked an anonymous question: for the moderator's eyes only, never in the group."""
-    if not actor.dm_available:
+    if actor is None or not actor.dm_available:
         return
     text = _("Question #{number} was asked anonymously by {name}. Please keep it private.").format(
         number=number, name=escape(name or "?", quote=False)
@@ -466,7 +490,9 @@ def setup() -> Router:
     answering = StateFilter(Answering.text)
     text, not_command = where(F.text), where(~F.text.startswith("/"))
     router.message.register(st_answer_text, answering, private, text, not_command)
-    router.message.register(st_answer_not_text, answering, private, where(~F.text))
+    router.message.register(
+        st_answer_not_text, answering, private, where(~F.text), where(~F.caption.startswith("/"))
+    )
     # Other messages (/start, /help, a dialog step) pass all of these in one check.
     commands = Router(name=f"{__name__}.commands")
     commands.message.filter(Command(*COMMANDS))

@@ -87,6 +87,15 @@ class MembersService:
             cache.fill(generation, member, community, active, own=own)
         return self._actor(member, community)
 
+    async def community_of_chat(self, chat_id: int) -> CommunityRow | None:
+        """The community of a group chat, for updates that come from nobody we can record (an
+        administrator posting as the group)."""
+        if self.cache is not None and (known := self.cache.community(chat_id)) is not None:
+            return known
+        async with transaction(self.session, write=False):
+            community = await self.communities.by_chat_id(chat_id)
+        return CommunityRow.of(community) if community is not None else None
+
     @staticmethod
     def _up_to_date(
         who: Identity,

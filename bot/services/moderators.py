@@ -8,6 +8,7 @@ settles the group message; when it can reach none, the group message is posted i
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,10 +81,12 @@ class ModeratorsService:
         admin_user_ids: list[int],
         private: RenderPrivate,
         group: RenderGroup,
-    ) -> str | None:
+    ) -> dict[str, Any] | None:
         """Inside the sender's write transaction: a private notice (in their language, once
         per question and reason) to each of `admin_user_ids` who can be messaged privately.
-        Returns None when they were told that way, else the text to post in the group."""
+        Returns None when they were told that way, else what to post in the group: its text,
+        replying to the question as it is there now (a question asked privately is posted
+        after the word was queued)."""
         found = await self.repo.question_with_community(question_id)
         if found is None:
             return None  # nothing left to tell about
@@ -107,4 +110,12 @@ class ModeratorsService:
                 private(notice, locale),
                 dedupe_key=f"{kind}:{question.id}:{member.user_id}",
             )
-        return None if moderators else group(notice)
+        if moderators:
+            return None
+        word: dict[str, Any] = {"text": group(notice)}
+        if question.group_message_id is not None:
+            word["reply_parameters"] = {
+                "message_id": question.group_message_id,
+                "allow_sending_without_reply": True,
+            }
+        return word

@@ -29,7 +29,7 @@ from bot.services.moderators import ESCALATED, UNMATCHED, queue_moderators
 from bot.services.outbox import OutboxService
 from bot.services.tags import MAX_TAGS, Vocabulary, question_tags
 from storage.db import transaction
-from storage.models import Community, Question, RoutingRequest
+from storage.models import Community, OutboxMessage, Question, RoutingRequest
 from storage.repos.questions import PeerFacts, QuestionsRepo
 from storage.repos.tags import TagsRepo
 from storage.search.experts import ExpertDocuments
@@ -42,6 +42,11 @@ NUDGE_AFTER = timedelta(hours=24)  # after the first answer, the asker is remind
 OPEN_REQUEST = ("pending", "sent", "later")
 WAITING = timedelta(days=30)  # a question nobody could be asked about is routed again this long
 WAITING_PER_EXPERT = 3  # at most this many waiting questions go to a newly declared expert
+
+
+def units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class QuestionError(Exception):
@@ -164,6 +169,7 @@ class Thanks:
     number: int
     counted: bool  # False: this member had marked it helpful already (or wrote it)
     may_accept: bool  # the thanker asked the question and it is not answered yet
+    anonymous: bool = False  # the question was asked anonymously: offer Accept in private
 
 
 # The caller's rendering of an answer: (text, reply markup) for the asker, then for the group.
@@ -299,8 +305,8 @@ class QuestionsService:
         body = text.strip()
         if not body:
             raise EmptyQuestion()
-        if len(body) > MAX_QUESTION:
-            raise QuestionTooLong(len(body))
+        if units(body) > MAX_QUESTION:
+            raise QuestionTooLong(units(body))
         for attempt in range(3):
             try:
                 return await self._ask(
@@ -367,23 +373,38 @@ class QuestionsService:
                 tags,
             )
             tag_labels = tuple(labels[t] for t in tags if t in labels)
+            # A question asked privately is posted in the group first (its outbox row comes
+            # before the invitations, so they can link it), and written once peers are known.
+            copy = await self._post_first(question, community) if post is not None else None
             peers = await self._invite(question, community, list(tags), tag_labels, render, now)
-            if post is not None:  # first: word for the moderators replies to it
-                await self._post(question, community, tag_labels, peers, post)
+            if copy is not None and post is not None:
+                await self._post(copy, question, community, tag_labels, peers, post)
             if not peers:  # the asker is told so; the moderators are asked to invite an expert
                 await queue_moderators(self.outbox, UNMATCHED, question, community)
             return Asked(question.id, question.number, tag_labels, peers, community.open_answering)
 
+    async def _post_first(self, question: Question, community: Community) -> OutboxMessage:
+        """Queue the group's copy of a question asked privately, to be written by `_post`
+        (bot.app records where it landed, so answers reply to it and invitations link it)."""
+        copy = await self.outbox.queue(
+            community.chat_id,
+            "",
+            dedupe_key=f"question:{question.id}",
+            kind="question",
+            ref_id=question.id,
+        )
+        assert copy is not None  # a new question's key is new
+        return copy
+
     async def _post(
         self,
+        copy: OutboxMessage,
         question: Question,
         community: Community,
         tag_labels: tuple[str, ...],
         peers: int,
         render: RenderPost,
     ) -> None:
-        """Queue the group's copy of a question asked privately (bot.app records where it
-        landed, so answers reply to it)."""
         asker = await self.repo.member(question.asker_id) if question.asker_id else None
         text, markup = render(
             GroupPost(
@@ -397,14 +418,10 @@ class QuestionsService:
                 open_answering=community.open_answering,
             )
         )
-        await self.outbox.queue(
-            community.chat_id,
-            text,
-            reply_markup=markup,
-            dedupe_key=f"question:{question.id}",
-            kind="question",
-            ref_id=question.id,
-        )
+        payload: dict[str, Any] = {**copy.payload, "text": text}
+        if markup is not None:
+            payload["reply_markup"] = markup
+        copy.payload = payload  # a new dict: the change is seen and flushed
 
     async def posted(self, question_id: int, message_id: int, *, joined: bool = False) -> None:
         """The group's copy of question `question_id` is message `message_id` there. `joined`:
@@ -653,6 +670,8 @@ class QuestionsService:
             )
             for question_id in waiting:
                 await self.repo.lock_question(question_id)  # one routing at a time
+                if await self.repo.has_open_request(question_id):  # another got there first
+                    continue
                 found = await self.repo.question_with_community(question_id)
                 if found is None:
                     continue
@@ -705,8 +724,8 @@ class QuestionsService:
         body = text.strip()
         if not body:
             raise EmptyAnswer()
-        if len(body) > MAX_ANSWER:
-            raise AnswerTooLong(len(body))
+        if units(body) > MAX_ANSWER:  # as Telegram counts: the relay adds a header to it
+            raise AnswerTooLong(units(body))
         now = self.clock.now()
         async with transaction(self.session, write=True):
             request, question, community = await self._own_request(request_id, member_id)
@@ -752,19 +771,21 @@ class QuestionsService:
             )
             return question.number
 
-    async def accept(self, answer_id: int, member_id: int, *, moderating: int | None = None) -> int:
+    async def accept(
+        self, answer_id: int, member_id: int | None, *, moderating: int | None = None
+    ) -> int:
         """The asker accepts an answer (or a moderator of community `moderating`, on the
-        asker's behalf): the question is answered (no more escalation), and the answerer earns
-        weight on its topics. Returns the question's number."""
+        asker's behalf; `member_id` None: one posting as the group): the question is answered
+        (no more escalation), and the answerer earns weight on its topics. Returns the
+        question's number."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             found = await self.repo.answer_with_question(answer_id)
             if found is None:
                 raise NotYourAnswer()
             answer, question = found
-            if question.asker_id != member_id and (
-                moderating is None or question.community_id != moderating
-            ):
+            asker = member_id is not None and question.asker_id == member_id
+            if not asker and (moderating is None or question.community_id != moderating):
                 raise NotYourAnswer()
             if not answer.accepted:
                 answer.accepted, answer.accepted_at, answer.accepted_by_id = True, now, member_id
@@ -829,14 +850,18 @@ class QuestionsService:
             and question.status == "open"
             and answer.author_id != member_id
         )
-        return Thanks(question.number, counted, may_accept)
+        return Thanks(question.number, counted, may_accept, question.anonymous)
 
-    async def close(self, community_id: int, number: int, member_id: int) -> None:
-        """The asker closes their question #`number`: no more peers are asked."""
+    async def close(
+        self, community_id: int, number: int, member_id: int | None, *, moderating: bool = False
+    ) -> None:
+        """The asker (or, `moderating`, a moderator of the community) closes question
+        #`number`: no more peers are asked."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             question = await self.repo.by_number(community_id, number)
-            if question is None or question.asker_id != member_id:
+            asker = question is not None and member_id is not None
+            if question is None or not (moderating or (asker and question.asker_id == member_id)):
                 raise NotYourQuestion()
             question.status, question.closed_at = "closed", now
             question.next_escalation_at = None
@@ -945,6 +970,33 @@ class QuestionsService:
                 )
                 queued += 1
         return queued
+
+    async def current_invite(self, request_id: int, *, reminder: bool) -> PeerInvite | None:
+        """The invitation of request `request_id` as it would be written now, or None when
+        the request no longer waits for its peer (answered, declined, the question closed)."""
+        async with transaction(self.session, write=False):
+            found = await self.repo.request_with_question(request_id)
+            if found is None:
+                return None
+            request, question, community = found
+            if request.status not in OPEN_REQUEST or question.status != "open":
+                return None
+            peer = await self.repo.member(request.member_id)
+            if peer is None:
+                return None
+            asker = await self.repo.member(question.asker_id) if question.asker_id else None
+            tag_ids = await self.repo.question_tag_ids(question.id)
+            labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
+        return self._invite_of(
+            question,
+            community,
+            request,
+            peer.user_id,
+            pick_locale(peer.language, peer.telegram_language, community.language),
+            labels,
+            asker.first_name if asker and not question.anonymous else None,
+            reminder=reminder,
+        )
 
     async def still_waiting(self, request_id: int) -> bool:
         """Whether request `request_id` still waits for its peer (an invitation or reminder for

@@ -31,12 +31,41 @@ _THANKS = (
     "obrigado",
     "obrigada",
 )
-# A reply that goes on to disagree is not a thank-you ("thanks, but it did not work").
-_BUT = frozenset({"but", "however", "pero", "sin embargo", "но", "однако", "tapi", "namun"})
+# A reply that goes on to disagree, or declines, is not a thank-you ("thanks, but it did not
+# work", "gracias, sin embargo…", "no thanks", "спасибо, не помогло").
+_NOT = (
+    "but",
+    "however",
+    "not",
+    "nothing",
+    "no thanks",
+    "no thank you",
+    "pero",
+    "sin embargo",
+    "no gracias",
+    "nada",
+    "но",
+    "однако",
+    "не",
+    "ничего",
+    "tapi",
+    "namun",
+    "tidak",
+    "bukan",
+)
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 _MAX_WORDS = 12
 _PHRASES = {tuple(phrase.split()) for phrase in _THANKS}
-_LONGEST = max(len(p) for p in _PHRASES)
+_NEGATIONS = {tuple(phrase.split()) for phrase in _NOT}
+_LONGEST = max(len(p) for p in _PHRASES | _NEGATIONS)
+
+
+def _has(words: list[str], phrases: set[tuple[str, ...]]) -> bool:
+    return any(
+        tuple(words[start : start + size]) in phrases
+        for start in range(len(words))
+        for size in range(1, _LONGEST + 1)
+    )
 
 
 def is_thanks(text: str | None) -> bool:
@@ -45,10 +74,4 @@ def is_thanks(text: str | None) -> bool:
     words = _WORDS.findall(normalize_tag(text or ""))
     if not words or len(words) > _MAX_WORDS:
         return False
-    if any(word in _BUT for word in words):
-        return False
-    for start in range(len(words)):
-        for size in range(1, _LONGEST + 1):
-            if tuple(words[start : start + size]) in _PHRASES:
-                return True
-    return False
+    return not _has(words, _NEGATIONS) and _has(words, _PHRASES)

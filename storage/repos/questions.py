@@ -610,3 +610,14 @@ class QuestionsRepo:
         community = await self.session.get(Community, community_id)
         if community is not None:
             community.open_answering = enabled
+
+    async def has_open_request(self, question_id: int) -> bool:
+        found = await self.session.scalar(
+            select(RoutingRequest.id)
+            .where(
+                RoutingRequest.question_id == question_id,
+                RoutingRequest.status.in_(OPEN_REQUEST),
+            )
+            .limit(1)
+        )
+        return found is not None

@@ -403,13 +403,15 @@ def format_text(
         if mode == "HTML":
             raw, parsed_entities = parse_html(raw, strict_ampersand=strict_ampersand)
     result = _trim(raw, parsed_entities)
+    # Counted in UTF-16 code units, as Telegram counts entity offsets: an emoji takes two. (The
+    # stricter count errs on the safe side: a bot that fits here fits Telegram.)
     if caption:
-        if len(result.text) > CAPTION_LIMIT:
+        if utf16_len(result.text) > CAPTION_LIMIT:
             raise LimitError("Bad Request: message caption is too long")
     else:
         if not result.text:
             raise LimitError("Bad Request: message text is empty")
-        if len(result.text) > TEXT_LIMIT:
+        if utf16_len(result.text) > TEXT_LIMIT:
             raise LimitError("Bad Request: message is too long")
     return result
 
