@@ -55,7 +55,7 @@ def availability_error_text(error: AvailabilityError) -> str:
     return _("Please send two times, from and to, e.g. 22-07 or 22:00-07:30, or “off”.")
 
 
-async def _mine(profiles: ProfilesService, actor: Actor, community_id: int) -> bool:
+async def own_community(profiles: ProfilesService, actor: Actor, community_id: int) -> bool:
     """Callback data is user input: 0 (no community) or one of the member's communities."""
     return community_id == 0 or community_id in {
         c.id for c in await profiles.communities_of(actor.user_id)
@@ -111,7 +111,7 @@ async def cb_quiet_menu(
     actor: Actor,
     profiles: ProfilesService,
 ) -> None:
-    if not await _mine(profiles, actor, callback_data.id):
+    if not await own_community(profiles, actor, callback_data.id):
         return await stale(query)
     await query.answer()
     await state.clear()
@@ -165,7 +165,7 @@ async def cb_timezone_menu(
     actor: Actor,
     profiles: ProfilesService,
 ) -> None:
-    if not await _mine(profiles, actor, callback_data.id):
+    if not await own_community(profiles, actor, callback_data.id):
         return await stale(query)
     await query.answer()
     await state.clear()
@@ -224,7 +224,9 @@ async def cb_pause(
     query: CallbackQuery, callback_data: ProfileCb, actor: Actor, profiles: ProfilesService
 ) -> None:
     """Sets the state the button names (not a toggle), so a repeated tap changes nothing."""
-    if callback_data.code not in {"0", "1"} or not await _mine(profiles, actor, callback_data.id):
+    if callback_data.code not in {"0", "1"} or not await own_community(
+        profiles, actor, callback_data.id
+    ):
         return await stale(query)
     paused = callback_data.code == "1"
     await profiles.set_paused(actor.user_id, paused)

@@ -189,13 +189,6 @@ async def cb_edit_tags(
     await _go(bot, state, actor, profiles, entry, "e")
 
 
-async def _own_community(profiles: ProfilesService, actor: Actor, community_id: int) -> bool:
-    """Callback data is user input: 0 (no community) or one of the member's communities."""
-    if community_id == 0:
-        return True
-    return community_id in {c.id for c in await profiles.communities_of(actor.user_id)}
-
-
 async def cb_edit_step(
     query: CallbackQuery,
     callback_data: ProfileCb,
@@ -205,7 +198,7 @@ async def cb_edit_step(
     profiles: ProfilesService,
 ) -> None:
     """Edit languages or bio alone, then show the card of the community it was opened from."""
-    if not await _own_community(profiles, actor, callback_data.id):
+    if not await availability.own_community(profiles, actor, callback_data.id):
         return await stale(query)
     await query.answer()
     await state.clear()

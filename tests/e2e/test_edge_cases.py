@@ -162,3 +162,16 @@ async def test_why_for_a_question_asked_of_many_stays_within_telegrams_limit(
     why = h.fake.last_message(GROUP.id)["text"]
     assert "pregunta #1" in why  # María reads Spanish
     assert utf16_len(why) <= TEXT_LIMIT and "…" in why
+
+
+async def test_an_administrator_posting_as_the_group_is_asked_to_post_as_themselves(
+    h: Harness,
+) -> None:
+    """/ask posted as the group has nobody behind it to record as the asker: a polite word,
+    not an apology for a crash, and no question."""
+    await group_with_experts(h)
+    await h.send(as_anonymous_admin(h.fake.text_update(MARIA, "/ask Any #GIS tips?", GROUP)))
+    assert "posting as the group" in h.fake.last_message(GROUP.id)["text"]
+    await h.send(as_anonymous_admin(h.fake.text_update(MARIA, "/open", GROUP)))
+    assert "No open questions" in h.fake.last_message(GROUP.id)["text"]
+    assert await h.one(select(func.count()).select_from(Question)) == 0
