@@ -110,6 +110,20 @@ class SearchBackend(Protocol):
         ...
 
 
+async def put_entry(
+    session: AsyncSession,
+    statements: Sequence[TextClause],
+    doc_id: int,
+    scope: int,
+    text: str,
+    key: int | None,
+) -> None:
+    """Run a backend's `put_statements` for one entry."""
+    params = {"id": doc_id, "body": index_text(text), "scope": scope, "key": key}
+    for statement in statements:
+        await session.execute(statement, params)
+
+
 def backend_for(dialect: str) -> SearchBackend:
     """The search backend of a SQLAlchemy dialect name ("sqlite", "postgresql")."""
     if dialect == "sqlite":

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.search import Hit, index_text
+from storage.search import Hit, put_entry
 
 
 def create_ddl(index: str, documents: str) -> list[str]:
@@ -43,9 +43,7 @@ class SqliteSearch:
         text_: str,
         key: int | None = None,
     ) -> None:
-        params = {"id": doc_id, "body": index_text(text_), "scope": scope, "key": key}
-        for statement in put_statements(index):
-            await session.execute(statement, params)
+        await put_entry(session, put_statements(index), doc_id, scope, text_, key)
 
     async def remove(self, session: AsyncSession, index: str, doc_id: int) -> None:
         await session.execute(text(f"DELETE FROM {index} WHERE rowid = :id"), {"id": doc_id})
