@@ -76,9 +76,12 @@ def fit(text: str, around: list[str]) -> str:
     counts in full, so the estimate errs on the short side."""
     room = TEXT_LIMIT - sum(units(line) + 1 for line in around)
     if units(text) > room:
-        keep = max(room - 1, 0)
-        while units(text[:keep]) > keep:  # characters beyond the BMP take two units
-            keep -= 1
+        budget, keep = room - 1, 0  # one unit for the '…'
+        for char in text:  # characters beyond the BMP (emoji) take two units
+            budget -= units(char)
+            if budget < 0:
+                break
+            keep += 1
         text = text[:keep].rstrip() + "…"
     return escape(text, quote=False)
 
@@ -147,9 +150,6 @@ def answer_messages(
     """The answer as the asker sees it privately (Accept, Helpful) and as the group sees it
     (Helpful), with their buttons."""
     name = escape(relay.author_name, quote=False)
-    # Within the limit already (bot.services.questions.MAX_ANSWER); fitted all the same, so a
-    # long name in the header can never make Telegram refuse the answer.
-    body = fit(relay.answer, [f"<b>{'x' * 120}</b> {name}:", ""])
     with i18n.context(), i18n.use_locale(relay.asker_locale):
         to_asker = _("<b>An answer to your question #{number}</b>, from {name}:").format(
             number=relay.number, name=name
@@ -163,6 +163,9 @@ def answer_messages(
             number=relay.number, name=name
         )
         group_buttons = [_answer_button(_("👍 Helpful"), "h", relay.answer_id)]
+    # Within the limit already (bot.services.questions.MAX_ANSWER); fitted all the same, so a
+    # long name in the header can never make Telegram refuse the answer.
+    body = fit(relay.answer, [max(to_asker, to_group, key=units), ""])
     return (
         (f"{to_asker}\n\n{body}", _markup(asker_buttons)),
         (f"{to_group}\n\n{body}", _markup(group_buttons)),

@@ -18,11 +18,10 @@ from bot.services.members import Actor
 from bot.services.questions import AlreadyVoted, NotYourAnswer, NotYourRequest, QuestionsService
 from bot.services.thanks import is_thanks
 from handlers.filters import private, replied_button, replies_to_bot, where
-from handlers.questions import drop_buttons, question_error_text, submit_answer
+from handlers.questions import MAX_ID, drop_buttons, question_error_text, submit_answer
 from handlers.rights import is_moderator
 
 log = logging.getLogger(__name__)
-MAX_ID = 2**31 - 1  # database ids fit a 32-bit integer
 
 
 async def cb_answer(

@@ -35,7 +35,7 @@ from handlers.filters import (
     spoken_to_in_group,
     where,
 )
-from handlers.questions import N_, drop_buttons, question_error_text
+from handlers.questions import MAX_ID, N_, drop_buttons, question_error_text
 
 
 class Asking(StatesGroup):
@@ -48,7 +48,6 @@ class AskCb(CallbackData, prefix="ak"):
 
 
 PROMPT = N_("❓ What is your question? Reply to this message with it.")
-MAX_ID = 2**31 - 1
 
 
 def _prompt_texts(i18n: I18n) -> set[str]:

@@ -191,20 +191,13 @@ class OpenRequest:
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
-    """What one escalation did: a new round of peers, or (after the last round) the
-    moderators are to be told."""
+    """What one escalation did: a new round of peers, or (after the last round) word for the
+    moderators, queued (bot.services.moderators)."""
 
     question_id: int
-    number: int
     round: int
     invited: int
     tell_moderators: bool
-    community_id: int
-    community_chat_id: int
-    community_title: str
-    community_language: str
-    group_message_id: int | None
-    thread_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -895,19 +888,7 @@ class QuestionsService:
             else:
                 await queue_moderators(self.outbox, ESCALATED, question, community)
             question.updated_at = now
-            return Escalation(
-                question_id=question.id,
-                number=question.number,
-                round=question.round,
-                invited=invited,
-                tell_moderators=tell,
-                community_id=community.id,
-                community_chat_id=community.chat_id,
-                community_title=community.title,
-                community_language=community.language,
-                group_message_id=question.group_message_id,
-                thread_id=question.thread_id,
-            )
+            return Escalation(question.id, question.round, invited, tell)
 
     async def open_questions(self, community_id: int, limit: int = 10) -> list[QuestionLine]:
         async with transaction(self.session, write=False):
@@ -997,13 +978,3 @@ class QuestionsService:
             asker.first_name if asker and not question.anonymous else None,
             reminder=reminder,
         )
-
-    async def still_waiting(self, request_id: int) -> bool:
-        """Whether request `request_id` still waits for its peer (an invitation or reminder for
-        a question answered, closed or passed on meanwhile is not sent)."""
-        async with transaction(self.session, write=False):
-            found = await self.repo.request_with_question(request_id)
-        if found is None:
-            return False
-        request, question, _community = found
-        return request.status in OPEN_REQUEST and question.status == "open"

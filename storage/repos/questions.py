@@ -29,12 +29,8 @@ OPEN_REQUEST = ("pending", "sent", "later")
 RESPONDED = ("answered", "declined")
 
 # Earned expertise as it counts now: (weight, when it was last brought to date) -> weight.
-# The rule is the services' (bot.services.matching.decayed); without one, nothing decays.
+# The rule is the services' (bot.services.matching.decayed).
 Decay = Callable[[float, datetime | None], float]
-
-
-def _no_decay(weight: float, _since: datetime | None) -> float:
-    return weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +234,9 @@ class QuestionsRepo:
         weights: dict[int, dict[int, float]],
         exclude_member_id: int | None,
     ) -> list[PeerFacts]:
-        """The facts of those of `weights`' members who may be asked here (`_eligible`), in
-        one statement: routing asks this for every question, so no round trip is spared."""
+        """The facts of those of `weights`' members who may be asked here (an active member
+        who started the bot, has not blocked it or opted out, and is not the asker), in one
+        statement: routing asks this for every question, so no round trip is spared."""
         if not weights:
             return []
         rows = await self.session.execute(
@@ -299,12 +296,6 @@ class QuestionsRepo:
 
     async def member(self, member_id: int) -> Member | None:
         return await self.session.get(Member, member_id)
-
-    async def user_id_of(self, member_id: int) -> int:
-        user_id = await self.session.scalar(select(Member.user_id).where(Member.id == member_id))
-        if user_id is None:
-            raise LookupError(f"member #{member_id} not recorded")
-        return int(user_id)
 
     async def add_answer(
         self, question_id: int, author_id: int, text: str, now: datetime

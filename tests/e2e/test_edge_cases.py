@@ -175,3 +175,14 @@ async def test_an_administrator_posting_as_the_group_is_asked_to_post_as_themsel
     await h.send(as_anonymous_admin(h.fake.text_update(MARIA, "/open", GROUP)))
     assert "No open questions" in h.fake.last_message(GROUP.id)["text"]
     assert await h.one(select(func.count()).select_from(Question)) == 0
+
+
+async def test_an_emoji_long_question_is_shortened_for_the_peers_not_emptied(h: Harness) -> None:
+    """A 1,990-emoji question (3,980 units: allowed) does not fit an invitation with its
+    header: the peer gets as much of it as fits, not a lone '…'."""
+    await group_with_experts(h)
+    await h.say(ALICE, "/ask #GIS " + "🗺" * 1990, GROUP)
+    assert await deliver(h) == 2
+    invite = h.last_text(BOB.id)
+    assert invite.count("🗺") > 1900 and "…" in invite
+    assert utf16_len(invite) <= TEXT_LIMIT
