@@ -75,6 +75,8 @@ class Community(Base):
     escalation_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Any member may answer through the group's Answer button, not only the peers asked.
     open_answering: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Accepted answers enter the FAQ only once a moderator has verified them.
+    faq_verification: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -102,6 +104,10 @@ class Member(Base):
     quiet_from: Mapped[int | None] = mapped_column(Integer)
     quiet_to: Mapped[int | None] = mapped_column(Integer)
     onboarded_at: Mapped[datetime | None]
+    # May their accepted answers be published in the FAQ: named, anonymous, no; None: not
+    # asked yet (asked once, when the first one is accepted; changed in /profile).
+    faq_consent: Mapped[str | None] = mapped_column(String(16))
+    faq_consent_asked_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -342,3 +348,90 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class FaqEntry(Base):
+    """A question and its answer kept for the community to find again: an accepted answer
+    (with links to where it was given) or one written by a moderator. Searched through its
+    index (storage.search.faq, `faq_fts`), which holds exactly the `published` entries."""
+
+    __tablename__ = "faq_entries"
+    __table_args__ = (Index("ix_faq_entries_community_id_published", "community_id", "published"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(default=list)  # labels, as shown
+    language: Mapped[str | None] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))  # answer, moderator, import
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), index=True
+    )
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", ondelete="SET NULL"), unique=True
+    )
+    # Who wrote the answer (their FAQ consent applies) and who put it here.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    verified_at: Mapped[datetime | None]
+    review_at: Mapped[datetime | None]  # past it, the entry may be stale
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    helpful_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Searchable now: not deleted, consented to, verified where the community requires it.
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FaqSearch(Base):
+    """One search of the FAQ (/search, inline mode, or the suggestions shown before a
+    question is asked) and what came of it: what members look for, and whether it helped."""
+
+    __tablename__ = "faq_searches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # search, inline, ask
+    query: Mapped[str] = mapped_column(Text)
+    results: Mapped[int] = mapped_column(Integer, default=0)
+    entry_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # what was shown
+    # ask: the question waits for the asker's choice, with where it was asked.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # solved, asked
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("faq_entries.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who changed what, for moderators to review: every FAQ change, and later every
+    moderation action."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_community_id_created_at", "community_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE")
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))  # faq_add, faq_edit, faq_delete, ...
+    target_kind: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]

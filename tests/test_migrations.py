@@ -28,6 +28,9 @@ TABLES = {
     "answer_votes",
     "outbox",
     "expert_documents",
+    "faq_entries",
+    "faq_searches",
+    "audit_log",
 }
 
 
@@ -74,4 +77,5 @@ def test_upgrade_downgrade_upgrade_matches_models(empty_url: str) -> None:
     tables, diff = databases.run_sync(_tables_and_diff(empty_url))
     assert {t for t in tables if not is_index_table(t)} == TABLES
     assert "expert_documents_fts" in tables  # FTS5 table (SQLite) or tsvector table
+    assert {"faq_fts", "faq_fts_terms"} <= tables
     assert diff == [], f"models and migrations disagree: {diff}"

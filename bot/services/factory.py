@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.communities import CommunitiesService
+from bot.services.faq import FaqService
 from bot.services.members import MembersService
 from bot.services.profiles import ProfilesService
 from bot.services.questions import QuestionsService
@@ -20,6 +21,7 @@ class Services:
     communities: CommunitiesService
     profiles: ProfilesService
     questions: QuestionsService
+    faq: FaqService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -28,6 +30,7 @@ class Services:
             "communities": self.communities,
             "profiles": self.profiles,
             "questions": self.questions,
+            "faq": self.faq,
         }
 
 
@@ -49,4 +52,5 @@ def build_services(
         ),
         profiles=ProfilesService(session, clock, cache),
         questions=QuestionsService(session, clock),
+        faq=FaqService(session, clock),
     )

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.services.faq import FaqService
 from bot.services.matching import (
     EARNED_HALF_LIFE,
     EXPERTISE_CAP,
@@ -278,6 +279,7 @@ class QuestionsService:
         self.tags = TagsRepo(session)
         self.outbox = OutboxService(session, clock)
         self.documents = ExpertDocuments(session)
+        self.faq = FaqService(session, clock)
 
     async def ask(
         self,
@@ -792,6 +794,7 @@ class QuestionsService:
                     )
                     # What they answered is now part of what they are known for, here.
                     await self.documents.refresh(question.community_id, answer.author_id, now)
+                await self.faq.from_accepted(answer, question)  # kept for the community
             if question.status == "open":
                 question.status, question.answered_at = "answered", now
             question.next_escalation_at = None

@@ -1,0 +1,716 @@
+"""The FAQ: accepted answers and moderators' entries kept for the community to find again.
+
+One search (`FaqService.search`) serves /search, inline mode and the suggestions shown before a
+question is asked. An entry is *published* (in the index, found by searches) when it is not
+deleted, its author agreed to publish their answers (asked once, the first time one is
+accepted) and, where the community wants it, a moderator verified it. Every change by a
+moderator is written to the audit log in the same transaction.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.services.outbox import OutboxService
+from storage.db import transaction
+from storage.models import Answer, Community, FaqEntry, FaqSearch, Member, Question
+from storage.repos.communities import CommunitiesRepo
+from storage.repos.faq import FaqRepo
+from storage.repos.questions import QuestionsRepo
+from storage.repos.tags import TagsRepo
+from storage.search import MAX_TERMS, fold, query_terms, words
+from storage.search.faq import FaqHit, FaqIndex, FaqQuery, similarity
+
+MAX_RESULTS = 50  # ranked per search; /search shows them a page at a time
+PAGE = 5
+SUGGESTIONS = 3
+MAX_QUERY = 256  # characters of a search kept
+MAX_FAQ_QUESTION = 1000  # characters, for entries written by moderators
+MAX_FAQ_ANSWER = 3000
+MAX_FAQ_TAGS = 10
+SNIPPET_WORDS = 24
+SIMILAR = 0.4  # pg_trgm similarity a correction needs
+CONSENTS = ("named", "anonymous", "no")
+CONSENT_KIND = "faq_consent"  # outbox kind: ask a member whether their answers may be published
+VERIFY_KIND = "faq_verify"  # outbox kind: tell moderators an entry waits for verification
+_SPACE = re.compile(r"\s+")
+
+
+class FaqError(Exception):
+    """Bad input for the FAQ: nothing was changed."""
+
+
+class EmptySearch(FaqError):
+    """No word to search for (empty, or punctuation only)."""
+
+
+class UnknownEntry(FaqError):
+    """No such entry in this community (or not one this member may see)."""
+
+
+class EmptyEntry(FaqError):
+    """A question or answer with no text."""
+
+
+class EntryTooLong(FaqError):
+    def __init__(self, part: str, limit: int) -> None:
+        super().__init__(part)
+        self.part, self.limit = part, limit
+
+
+class AlreadyChosen(FaqError):
+    """A suggestion already answered (solved, or asked anyway)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    id: int
+    community_id: int
+    question: str
+    answer: str
+    tags: tuple[str, ...]
+    language: str | None
+    source: str
+    verified: bool
+    stale: bool  # past its review date
+    review_at: datetime | None
+    author_name: str | None  # only when the author agreed to be named
+    question_number: int | None  # the question it answered, in its community
+    group_chat_id: int | None
+    group_message_id: int | None
+    deleted: bool
+    published: bool
+    views: int
+    helpful: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    entry: EntryView
+    snippet: str  # HTML: the entry's own words around the match, matched words in bold
+    rank: float
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    hits: list[Found]  # the page asked for
+    total: int  # how many were ranked (at most MAX_RESULTS)
+    page: int = 0
+    pages: int = 0
+    corrected: tuple[str, ...] | None = None  # the words searched for instead of a misspelling
+    search_id: int | None = None
+    terms: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    search_id: int
+    entries: list[Found]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """What the asker chose about the suggestions shown before asking."""
+
+    outcome: str  # solved, asked
+    community_id: int
+    question: str
+    anonymous: bool
+    group_message_id: int | None
+    thread_id: int | None
+
+
+def parse_query(text: str, *, prefix: bool = False) -> FaqQuery:
+    """The words to search for. Stop words are left out when anything else remains (they
+    would match nearly every entry and rank nothing). With `prefix`, the last word, when it is
+    still being typed (nothing after it), matches any word it begins."""
+    text = text[:MAX_QUERY]
+    all_words = words(text)
+    if not all_words:
+        raise EmptySearch()
+    typing = prefix and bool(text) and text[-1].isalnum() and len(all_words[-1]) >= 2
+    head = all_words[:-1] if typing else all_words
+    terms = query_terms(" ".join(head), MAX_TERMS - 1) or (
+        list(dict.fromkeys(head))[: MAX_TERMS - 1] if not typing else []
+    )
+    if typing:
+        terms = [t for t in terms if t != all_words[-1]] + [all_words[-1]]
+    if not terms:
+        raise EmptySearch()
+    return FaqQuery(tuple(terms), prefix=typing)
+
+
+def highlight(text: str, query: FaqQuery, width: int = SNIPPET_WORDS) -> str:
+    """HTML: the `width` words of `text` holding most of the query's words, those in bold,
+    with … where text was left out."""
+    tokens = re.findall(r"\S+", _SPACE.sub(" ", text))
+    if not tokens:
+        return ""
+    exact, start = set(query.terms), query.terms[-1] if query.prefix else None
+
+    def matches(token: str) -> str | None:
+        for word in words(token):
+            if word in exact or (start is not None and word.startswith(start)):
+                return word
+        return None
+
+    found = [matches(t) for t in tokens]
+    best, best_score = 0, -1
+    for i in range(max(1, len(tokens) - width + 1)):
+        window = {w for w in found[i : i + width] if w}
+        score = len(window) * 1000 - i  # most distinct words, earliest
+        if score > best_score:
+            best, best_score = i, score
+    if best_score < 1000:  # no query word in the text: its beginning
+        best = 0
+    shown = []
+    for token, hit in zip(tokens[best : best + width], found[best : best + width], strict=True):
+        shown.append(f"<b>{escape(token, quote=False)}</b>" if hit else escape(token, quote=False))
+    head = "… " if best > 0 else ""
+    tail = " …" if best + width < len(tokens) else ""
+    return head + " ".join(shown) + tail
+
+
+def display_name(member: Member) -> str:
+    return " ".join(p for p in (member.first_name, member.last_name) if p)
+
+
+class FaqService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+        self.repo = FaqRepo(session)
+        self.communities = CommunitiesRepo(session)
+        self.outbox = OutboxService(session, clock)
+        self._index: FaqIndex | None = None
+
+    @property
+    def index(self) -> FaqIndex:
+        if self._index is None:
+            self._index = FaqIndex.for_session(self.session)
+        return self._index
+
+    # Searching
+
+    async def scopes_of(self, member_id: int) -> list[int]:
+        """The communities whose FAQ a member may search: those they belong to."""
+        async with transaction(self.session, write=False):
+            return [c.id for c in await self.communities.active_communities_of(member_id)]
+
+    async def search(
+        self,
+        scopes: Sequence[int],
+        text: str,
+        *,
+        limit: int = MAX_RESULTS,
+        prefix: bool = False,
+        page: int = 0,
+        page_size: int = PAGE,
+        log: tuple[int | None, str] | None = None,
+    ) -> SearchResult:
+        """Published entries of `scopes` best matching `text`: every word first, then any of
+        them, then (nothing found) the indexed words closest to a misspelt one. Returns the
+        page `page` of `page_size`. `log`: (member, kind) to record the search (its id is then
+        in the result, for paging). Raises EmptySearch when `text` has no word."""
+        query = parse_query(text, prefix=prefix)
+        async with transaction(self.session, write=log is not None):
+            ranked, corrected = await self._rank(scopes, query, limit), None
+            if not ranked and not query.prefix:
+                fixed = await self._corrected(query)
+                if fixed is not None:
+                    ranked = await self._rank(scopes, fixed, limit)
+                    if ranked:
+                        query, corrected = fixed, fixed.terms
+            result = await self._page(text, query, ranked, page, page_size)
+            result.corrected = corrected
+            if log is not None:
+                member_id, kind = log
+                search = await self.repo.log_search(
+                    FaqSearch(
+                        community_id=scopes[0] if len(scopes) == 1 else None,
+                        member_id=member_id,
+                        kind=kind,
+                        query=text[:MAX_QUERY],
+                        results=len(ranked),
+                        entry_ids=[f.entry.id for f in result.hits],
+                        anonymous=False,
+                        created_at=self.clock.now(),
+                    )
+                )
+                result.search_id = search.id
+            return result
+
+    async def page_of(
+        self, search_id: int, member_id: int, scopes: Sequence[int], page: int
+    ) -> SearchResult | None:
+        """Another page of a recorded search, for the member who made it (None otherwise)."""
+        async with transaction(self.session, write=False):
+            search = await self.repo.search(search_id)
+        if search is None or search.member_id != member_id or search.kind != "search":
+            return None
+        if search.community_id is not None:
+            scopes = [search.community_id] if search.community_id in scopes else []
+        result = await self.search(scopes, search.query, page=page)
+        result.search_id = search_id
+        return result
+
+    async def _rank(
+        self, scopes: Sequence[int], query: FaqQuery, limit: int
+    ) -> list[tuple[FaqEntry, float]]:
+        hits: list[FaqHit] = []
+        for scope in scopes:
+            found = await self.index.top(self.session, scope, query, limit)
+            if len(found) < limit and len(query.terms) > 1:  # fill with entries matching some
+                seen = {h.entry_id for h in found}
+                wider = FaqQuery(query.terms, prefix=query.prefix, any=True)
+                more = await self.index.top(self.session, scope, wider, limit)
+                # Below every entry matching all the words.
+                floor = min((h.rank for h in found), default=0.0)
+                found += [
+                    FaqHit(h.entry_id, min(h.rank, floor * 0.999) if found else h.rank)
+                    for h in more
+                    if h.entry_id not in seen
+                ]
+            hits += found
+        entries = await self.repo.published([h.entry_id for h in hits])
+        ranked = [(entries[h.entry_id], h.rank) for h in hits if h.entry_id in entries]
+        # Equal relevance: verified entries first, then the more helpful, then the newest.
+        ranked.sort(
+            key=lambda p: (-round(p[1], 6), not p[0].verified, -p[0].helpful_count, -p[0].id)
+        )
+        return ranked[:limit]
+
+    async def _corrected(self, query: FaqQuery) -> FaqQuery | None:
+        """The query with each word the index does not know replaced by the closest one it
+        does (None when no word could be corrected)."""
+        changed, terms = False, []
+        for term in query.terms:
+            candidates = await self.index.known_terms(self.session, term, 20)
+            if term in candidates:
+                terms.append(term)
+                continue
+            scored = sorted(((similarity(term, c), c) for c in candidates), reverse=True)
+            if scored and scored[0][0] >= SIMILAR:
+                terms.append(scored[0][1])
+                changed = True
+            else:
+                terms.append(term)
+        return FaqQuery(tuple(terms)) if changed else None
+
+    async def _page(
+        self,
+        text: str,
+        query: FaqQuery,
+        ranked: list[tuple[FaqEntry, float]],
+        page: int,
+        page_size: int,
+    ) -> SearchResult:
+        pages = max(1, -(-len(ranked) // page_size))
+        page = min(max(page, 0), pages - 1)
+        shown = ranked[page * page_size : (page + 1) * page_size]
+        views = await self._views([e for e, _ in shown])
+        hits = [
+            Found(view, self._snippet(entry, query), rank)
+            for (entry, rank), view in zip(shown, views, strict=True)
+        ]
+        return SearchResult(text, hits, len(ranked), page, pages, terms=query.terms)
+
+    @staticmethod
+    def _snippet(entry: FaqEntry, query: FaqQuery) -> str:
+        answer = highlight(entry.answer, query)
+        return (
+            answer
+            if "<b>" in answer or "<b>" not in highlight(entry.question, query)
+            else (highlight(entry.question, query))
+        )
+
+    async def _views(self, entries: Sequence[FaqEntry]) -> list[EntryView]:
+        views = []
+        now = self.clock.now()
+        for entry in entries:
+            author = await self.repo.member(entry.author_id)
+            named = author is not None and author.faq_consent == "named"
+            number = chat_id = message_id = None
+            if entry.question_id is not None:
+                question = await self.session.get(Question, entry.question_id)
+                community = await self.repo.community(entry.community_id)
+                if question is not None and community is not None:
+                    number, message_id = question.number, question.group_message_id
+                    chat_id = community.chat_id
+            views.append(
+                EntryView(
+                    id=entry.id,
+                    community_id=entry.community_id,
+                    question=entry.question,
+                    answer=entry.answer,
+                    tags=tuple(entry.tags or ()),
+                    language=entry.language,
+                    source=entry.source,
+                    verified=entry.verified,
+                    stale=entry.review_at is not None and entry.review_at <= now,
+                    review_at=entry.review_at,
+                    author_name=display_name(author) if named and author else None,
+                    question_number=number,
+                    group_chat_id=chat_id,
+                    group_message_id=message_id,
+                    deleted=entry.deleted_at is not None,
+                    published=entry.published,
+                    views=entry.view_count,
+                    helpful=entry.helpful_count,
+                    updated_at=entry.updated_at,
+                )
+            )
+        return views
+
+    async def open(self, entry_id: int, scopes: Sequence[int], *, count: bool = True) -> EntryView:
+        """A published entry of one of `scopes`, in full (counted as a view)."""
+        async with transaction(self.session, write=count):
+            entry = await self.repo.entry(entry_id)
+            if entry is None or not entry.published or entry.community_id not in scopes:
+                raise UnknownEntry()
+            if count:
+                await self.repo.count_viewed(entry_id)
+            return (await self._views([entry]))[0]
+
+    async def entry(self, community_id: int, entry_id: int) -> EntryView:
+        """Any entry of the community (deleted or unpublished too), for its moderators."""
+        async with transaction(self.session, write=False):
+            entry = await self._of(community_id, entry_id)
+            return (await self._views([entry]))[0]
+
+    async def _of(self, community_id: int, entry_id: int) -> FaqEntry:
+        entry = await self.repo.entry(entry_id)
+        if entry is None or entry.community_id != community_id:
+            raise UnknownEntry()
+        return entry
+
+    # Suggestions before asking
+
+    async def suggest(
+        self,
+        community_id: int,
+        member_id: int,
+        question: str,
+        *,
+        anonymous: bool = False,
+        group_message_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> Suggestion | None:
+        """Entries that may answer `question` before it is asked; when there are any, the
+        question is kept with them until the asker chooses (see `choose`)."""
+        try:
+            query = parse_query(question)
+        except EmptySearch:
+            return None
+        async with transaction(self.session, write=True):
+            ranked = await self._rank([community_id], query, SUGGESTIONS)
+            if not ranked:
+                return None
+            result = await self._page(question, query, ranked, 0, SUGGESTIONS)
+            search = await self.repo.log_search(
+                FaqSearch(
+                    community_id=community_id,
+                    member_id=member_id,
+                    kind="ask",
+                    query=question,
+                    results=len(ranked),
+                    entry_ids=[f.entry.id for f in result.hits],
+                    anonymous=anonymous,
+                    group_message_id=group_message_id,
+                    thread_id=thread_id,
+                    created_at=self.clock.now(),
+                )
+            )
+            return Suggestion(search.id, result.hits)
+
+    async def choose(
+        self, search_id: int, member_id: int, outcome: str, entry_id: int | None = None
+    ) -> Choice:
+        """The asker's choice: `solved` (by `entry_id`, one of those shown: it counts as
+        helpful) or `asked` (the question goes to the peers: the caller asks it). Raises
+        UnknownEntry when the suggestion is not theirs, AlreadyChosen when it was settled."""
+        async with transaction(self.session, write=True):
+            search = await self.repo.search(search_id)
+            if search is None or search.kind != "ask" or search.member_id != member_id:
+                raise UnknownEntry()
+            if search.outcome is not None:
+                raise AlreadyChosen()
+            if outcome == "solved":
+                if entry_id is None or entry_id not in (search.entry_ids or []):
+                    raise UnknownEntry()
+                await self.repo.count_helpful(entry_id)
+                search.entry_id = entry_id
+            search.outcome, search.resolved_at = outcome, self.clock.now()
+            assert search.community_id is not None  # suggestions are made in one community
+            return Choice(
+                outcome,
+                search.community_id,
+                search.query,
+                search.anonymous,
+                search.group_message_id,
+                search.thread_id,
+            )
+
+    async def unchoose(self, search_id: int) -> None:
+        """Asking anyway failed (bad input, say): the suggestion may be answered again."""
+        async with transaction(self.session, write=True):
+            search = await self.repo.search(search_id)
+            if search is not None and search.outcome == "asked":
+                search.outcome, search.resolved_at = None, None
+
+    # Entries from accepted answers, and consent
+
+    async def from_accepted(self, answer: Answer, question: Question) -> FaqEntry:
+        """Inside the accepting transaction: the accepted answer becomes an entry (published
+        at once, or once its author agrees and, where required, a moderator verifies it)."""
+        entry = await self.repo.by_answer(answer.id)
+        now = self.clock.now()
+        if entry is None:
+            tag_ids = await QuestionsRepo(self.session).question_tag_ids(question.id)
+            labels = [
+                t.label for t in await TagsRepo(self.session).by_ids(question.community_id, tag_ids)
+            ]
+            entry = await self.repo.add(
+                FaqEntry(
+                    community_id=question.community_id,
+                    question=question.text,
+                    answer=answer.text,
+                    tags=labels,
+                    language=question.language,
+                    source="answer",
+                    question_id=question.id,
+                    answer_id=answer.id,
+                    author_id=answer.author_id,
+                    created_by_id=answer.accepted_by_id,
+                    verified=False,
+                    view_count=0,
+                    helpful_count=0,
+                    published=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        author = await self.repo.member(entry.author_id)
+        community = await self.repo.community(entry.community_id)
+        assert community is not None
+        if (
+            author is not None
+            and author.faq_consent is None
+            and author.faq_consent_asked_at is None
+        ):
+            author.faq_consent_asked_at = now
+            await self.outbox.queue(
+                author.user_id,
+                "",
+                dedupe_key=f"{CONSENT_KIND}:{author.id}",
+                kind=CONSENT_KIND,
+                ref_id=author.id,
+            )
+        if community.faq_verification and not entry.verified:
+            await self.outbox.queue(
+                community.chat_id,
+                "",
+                dedupe_key=f"{VERIFY_KIND}:{entry.id}:group",
+                kind=VERIFY_KIND,
+                ref_id=entry.id,
+            )
+        await self._sync(entry, community, author)
+        return entry
+
+    async def consent_needed(self, member_id: int) -> Member | None:
+        """The member, when their FAQ consent is still to be given (else None)."""
+        async with transaction(self.session, write=False):
+            member = await self.repo.member(member_id)
+        return member if member is not None and member.faq_consent is None else None
+
+    async def set_consent(self, member_id: int, choice: str) -> int:
+        """Publish the member's accepted answers (named or anonymous) or not; every entry
+        of theirs follows at once. Returns how many entries are published now."""
+        if choice not in CONSENTS:
+            raise FaqError(choice)
+        async with transaction(self.session, write=True):
+            member = await self.repo.member(member_id)
+            if member is None:
+                raise UnknownEntry()
+            member.faq_consent = choice
+            member.faq_consent_asked_at = member.faq_consent_asked_at or self.clock.now()
+            member.updated_at = self.clock.now()
+            published = 0
+            for entry in await self.repo.of_author(member_id):
+                community = await self.repo.community(entry.community_id)
+                assert community is not None
+                published += await self._sync(entry, community, member)
+            return published
+
+    async def _sync(self, entry: FaqEntry, community: Community, author: Member | None) -> bool:
+        """Publish or withdraw the entry as its state now says, and index it accordingly."""
+        publish = (
+            entry.deleted_at is None
+            and (
+                entry.source != "answer"
+                or author is None  # erased: their answers stay, without a name
+                or author.faq_consent in ("named", "anonymous")
+            )
+            and (entry.verified or entry.source != "answer" or not community.faq_verification)
+        )
+        entry.published = publish
+        if publish:
+            await self.index.put(
+                self.session,
+                entry.id,
+                entry.community_id,
+                entry.question,
+                entry.tags or [],
+                entry.answer,
+            )
+        else:
+            await self.index.remove(self.session, entry.id, entry.community_id)
+        return publish
+
+    # Moderators' changes (the caller checked the actor moderates `community_id`)
+
+    async def add(
+        self,
+        community_id: int,
+        actor_id: int | None,
+        question: str,
+        answer: str,
+        tags: Sequence[str] = (),
+        review_at: datetime | None = None,
+        language: str | None = None,
+    ) -> EntryView:
+        question, answer, labels = self._checked(question, answer, tags)
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            community = await self.repo.community(community_id)
+            if community is None:
+                raise UnknownEntry()
+            entry = await self.repo.add(
+                FaqEntry(
+                    community_id=community_id,
+                    question=question,
+                    answer=answer,
+                    tags=labels,
+                    language=language or community.language,
+                    source="moderator",
+                    created_by_id=actor_id,
+                    verified=True,
+                    verified_by_id=actor_id,
+                    verified_at=now,
+                    review_at=review_at,
+                    view_count=0,
+                    helpful_count=0,
+                    published=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await self._sync(entry, community, None)
+            await self._audit(entry, actor_id, "faq_add", {"question": question})
+            return (await self._views([entry]))[0]
+
+    async def edit(
+        self,
+        community_id: int,
+        entry_id: int,
+        actor_id: int | None,
+        *,
+        question: str | None = None,
+        answer: str | None = None,
+        tags: Sequence[str] | None = None,
+        review_at: datetime | str | None = "keep",
+    ) -> EntryView:
+        """Change what is given (review_at None clears the review date)."""
+        async with transaction(self.session, write=True):
+            entry = await self._of(community_id, entry_id)
+            new_q, new_a, labels = self._checked(
+                entry.question if question is None else question,
+                entry.answer if answer is None else answer,
+                entry.tags if tags is None else tags,
+            )
+            before = {"question": entry.question, "answer": entry.answer, "tags": entry.tags}
+            entry.question, entry.answer, entry.tags = new_q, new_a, labels
+            if not isinstance(review_at, str):
+                before["review_at"] = entry.review_at.isoformat() if entry.review_at else None
+                entry.review_at = review_at
+            entry.updated_at = self.clock.now()
+            await self._resync(entry)
+            changed = {k: v for k, v in before.items() if v != getattr(entry, k)}
+            await self._audit(entry, actor_id, "faq_edit", {"before": _jsonable(changed)})
+            return (await self._views([entry]))[0]
+
+    async def delete(self, community_id: int, entry_id: int, actor_id: int | None) -> EntryView:
+        return await self._set(community_id, entry_id, actor_id, "faq_delete")
+
+    async def restore(self, community_id: int, entry_id: int, actor_id: int | None) -> EntryView:
+        return await self._set(community_id, entry_id, actor_id, "faq_restore")
+
+    async def verify(self, community_id: int, entry_id: int, actor_id: int | None) -> EntryView:
+        return await self._set(community_id, entry_id, actor_id, "faq_verify")
+
+    async def _set(
+        self, community_id: int, entry_id: int, actor_id: int | None, action: str
+    ) -> EntryView:
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            entry = await self._of(community_id, entry_id)
+            if action == "faq_delete":
+                entry.deleted_at = entry.deleted_at or now
+            elif action == "faq_restore":
+                entry.deleted_at = None
+            else:
+                entry.verified, entry.verified_by_id, entry.verified_at = True, actor_id, now
+            entry.updated_at = now
+            await self._resync(entry)
+            await self._audit(entry, actor_id, action, {})
+            return (await self._views([entry]))[0]
+
+    async def _resync(self, entry: FaqEntry) -> None:
+        community = await self.repo.community(entry.community_id)
+        assert community is not None
+        await self._sync(entry, community, await self.repo.member(entry.author_id))
+
+    async def _audit(
+        self, entry: FaqEntry, actor_id: int | None, action: str, details: dict[str, object]
+    ) -> None:
+        await self.repo.audit(
+            entry.community_id, actor_id, action, "faq_entry", entry.id, details, self.clock.now()
+        )
+
+    @staticmethod
+    def _checked(question: str, answer: str, tags: Sequence[str]) -> tuple[str, str, list[str]]:
+        question, answer = question.strip(), answer.strip()
+        if not question or not answer:
+            raise EmptyEntry()
+        if len(question) > MAX_FAQ_QUESTION:
+            raise EntryTooLong("question", MAX_FAQ_QUESTION)
+        if len(answer) > MAX_FAQ_ANSWER:
+            raise EntryTooLong("answer", MAX_FAQ_ANSWER)
+        labels = list(dict.fromkeys(_SPACE.sub(" ", t).strip()[:40] for t in tags if t.strip()))
+        return question, answer, labels[:MAX_FAQ_TAGS]
+
+    # Browsing
+
+    async def tags(self, community_id: int) -> list[tuple[str, int]]:
+        async with transaction(self.session, write=False):
+            counts = await self.repo.tag_counts(community_id)
+        return sorted(counts.items(), key=lambda kv: (-kv[1], fold(kv[0])))
+
+    async def with_tag(self, community_id: int, label: str, limit: int = 20) -> list[EntryView]:
+        async with transaction(self.session, write=False):
+            return await self._views(await self.repo.with_tag(community_id, label, limit))
+
+    async def stale(self, community_id: int, limit: int = 30) -> list[EntryView]:
+        async with transaction(self.session, write=False):
+            return await self._views(await self.repo.stale(community_id, self.clock.now(), limit))
+
+
+def _jsonable(values: dict[str, object]) -> dict[str, object]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}

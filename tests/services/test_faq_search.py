@@ -1,0 +1,142 @@
+"""The FAQ's search on both databases: accents, case and scripts never matter, titles outrank
+bodies, verified entries break ties, deleted entries never appear, misspellings are corrected,
+and nothing a user can type breaks it."""
+
+import contextlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.services.faq import EmptySearch, FaqService, highlight, parse_query
+from tests.services.conftest import GROUP, identity
+
+OTHER = GROUP.__class__(chat_id=-100999, title="Hydrologists", is_forum=False)
+
+
+@pytest.fixture
+async def community(services):
+    """A group with a moderator (Ana), and another group."""
+    ana = await services().members.seen(identity(1, "Ana"), GROUP, private=False)
+    dan = await services().members.seen(identity(5, "Dan"), OTHER, private=False)
+    return {"ana": ana, "dan": dan, "id": ana.community_id, "other": dan.community_id}
+
+
+async def add(services, community_id, question, answer, tags=(), actor=None):
+    return await services().faq.add(community_id, actor, question, answer, tags)
+
+
+async def found(services, scopes, text, **kwargs) -> list[str]:
+    result = await services().faq.search(scopes, text, page_size=50, **kwargs)
+    return [hit.entry.question for hit in result.hits]
+
+
+async def test_accents_case_and_scripts(services, community) -> None:
+    c = community["id"]
+    await add(services, c, "¿Cómo hacer la planificación urbana?", "Con el catastro al día.")
+    await add(services, c, "Как планировать бюджет?", "Начните с ёмких статей расходов.")
+    assert await found(services, [c], "PLANIFICACION") == ["¿Cómo hacer la planificación urbana?"]
+    assert await found(services, [c], "бюджет") == ["Как планировать бюджет?"]
+    assert await found(services, [c], "емких") == ["Как планировать бюджет?"]
+    assert await found(services, [c], "stormwater drains") == []
+
+
+async def test_a_community_never_sees_another_ones_entries(services, community) -> None:
+    await add(services, community["other"], "Flood maps", "Use the national service.")
+    assert await found(services, [community["id"]], "flood maps") == []
+    assert await found(services, [community["other"]], "flood maps") == ["Flood maps"]
+
+
+async def test_title_match_outranks_a_body_mention(services, community) -> None:
+    c = community["id"]
+    await add(services, c, "Road maintenance budgets", "Zoning is decided elsewhere.")
+    await add(services, c, "Zoning appeals", "Appeals go to the council within 30 days.")
+    assert (await found(services, [c], "zoning"))[0] == "Zoning appeals"
+
+
+async def test_verified_entries_break_ties_and_deleted_never_appear(services, community) -> None:
+    c, ana = community["id"], community["ana"]
+    # Two accepted-answer-like entries saying the same: only verification tells them apart.
+    first = await add(services, c, "Parking permits", "Ask the transport office.")
+    second = await add(services, c, "Parking permits", "Ask the transport office.")
+    faq = services().faq
+    from sqlalchemy import update
+
+    from storage.db import transaction
+    from storage.models import FaqEntry
+
+    async with transaction(faq.session, write=True):
+        await faq.session.execute(update(FaqEntry).values(verified=False))
+    await services().faq.verify(c, first.id, ana.member_id)
+    result = await services().faq.search([c], "parking permits")
+    assert [h.entry.id for h in result.hits] == [first.id, second.id]
+
+    await services().faq.delete(c, first.id, ana.member_id)
+    result = await services().faq.search([c], "parking permits")
+    assert [h.entry.id for h in result.hits] == [second.id]
+    await services().faq.restore(c, first.id, ana.member_id)
+    result = await services().faq.search([c], "parking")
+    assert {h.entry.id for h in result.hits} == {first.id, second.id}
+
+
+async def test_all_words_first_then_any(services, community) -> None:
+    c = community["id"]
+    await add(services, c, "Water tariffs", "Set tariffs by consumption block.")
+    await add(services, c, "Water and budget", "Budget lines for water utilities.")
+    assert (await found(services, [c], "water budget"))[0] == "Water and budget"
+    assert set(await found(services, [c], "water budget")) == {
+        "Water tariffs",
+        "Water and budget",
+    }
+
+
+async def test_a_misspelt_word_is_corrected(services, community) -> None:
+    c = community["id"]
+    await add(services, c, "Participatory budgeting", "Start with neighbourhood assemblies.")
+    result = await services().faq.search([c], "participatroy")
+    assert [h.entry.question for h in result.hits] == ["Participatory budgeting"]
+    assert result.corrected == ("participatory",)
+
+
+async def test_prefix_of_the_word_being_typed(services, community) -> None:
+    c = community["id"]
+    await add(services, c, "Cadastre updates", "Update the cadastre every year.")
+    assert await found(services, [c], "cadas", prefix=True) == ["Cadastre updates"]
+    assert await found(services, [c], "update cad", prefix=True) == ["Cadastre updates"]
+    assert await found(services, [c], "cadastre xylophone", prefix=True) == ["Cadastre updates"]
+
+
+async def test_stop_words_alone_still_search(services, community) -> None:
+    c = community["id"]
+    await add(services, c, "Who is the mayor?", "The mayor is elected.")
+    assert await found(services, [c], "who is the") == ["Who is the mayor?"]
+
+
+async def test_punctuation_only_is_an_empty_search(services, community) -> None:
+    for text in ["", "   ", "?!", '"*^()', "-:"]:
+        with pytest.raises(EmptySearch):
+            await services().faq.search([community["id"]], text)
+
+
+def test_snippets_bold_the_words_found_and_escape_html() -> None:
+    query = parse_query("catastro")
+    text = "Use <b>care</b>: el Catastro & registro " + " ".join(["x"] * 40)
+    snippet = highlight(text, query)
+    assert "<b>Catastro</b>" in snippet
+    assert "&lt;b&gt;care&lt;/b&gt;" in snippet
+    assert "&amp;" in snippet
+    assert snippet.endswith("…")
+
+
+SYNTAX = st.sampled_from(['"', "*", "^", "NEAR", "AND", "OR", "NOT", ":", "-", "(", ")", "'", "\\"])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.lists(st.one_of(st.text(max_size=12), SYNTAX), max_size=8).map(" ".join))
+async def test_any_text_is_searched_without_error(services, community, text) -> None:
+    faq: FaqService = services().faq
+    for prefix in (False, True):
+        with contextlib.suppress(EmptySearch):
+            await faq.search([community["id"]], text, prefix=prefix)
