@@ -21,10 +21,12 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.i18n import create_i18n
-from bot.messages import invite_message, moderator_notice, moderators_in_group
+from bot.messages import consent_request, invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
-from bot.services import moderators
+from bot.services import faq, moderators
+from bot.services.faq import FaqService
+from bot.services.members import pick_locale
 from bot.services.moderators import ModeratorsService
 from bot.services.questions import QuestionsService
 from bot.telegram import KeepResponseModels, RetryMiddleware, Sleep
@@ -117,6 +119,13 @@ def create_delivery(
                 return {"text": text, "reply_markup": markup}
             if message.kind in moderators.KINDS:
                 return await ModeratorsService(session, clock).still_open(message.ref_id)
+            if message.kind == faq.CONSENT_KIND:  # asked once; decided meanwhile: not at all
+                member = await FaqService(session, clock).consent_needed(message.ref_id)
+                if member is None:
+                    return False
+                locale = pick_locale(member.language, member.telegram_language, i18n.default_locale)
+                text, markup = consent_request(i18n, locale)
+                return {"text": text, "reply_markup": markup}
         return True
 
     async def tell_moderators(

@@ -272,3 +272,43 @@ def group_post(i18n: I18n, post: GroupPost, bot_username: str) -> tuple[str, dic
             # The moderators are asked on their own (bot.services.moderators): once.
             tail.append(_("Nobody who can be asked right now has listed this topic yet."))
     return "\n".join([header, "", fit(post.text, [header, "", *tail]), *tail]), markup
+
+
+# ---------------------------------------------------------------- FAQ
+
+
+class ConsentCb(CallbackData, prefix="fc"):
+    choice: str  # named, anonymous, no (bot.services.faq.CONSENTS)
+
+
+def consent_buttons() -> InlineKeyboardMarkup:
+    choices = [
+        ("named", _("✅ Yes, with my name")),
+        ("anonymous", _("✅ Yes, without my name")),
+        ("no", _("No, keep them out")),
+    ]
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=ConsentCb(choice=choice).pack())]
+            for choice, text in choices
+        ]
+    )
+
+
+def consent_request(i18n: I18n, locale: str) -> tuple[str, dict[str, Any]]:
+    """Asked once, when a member's answer is first accepted."""
+    with i18n.context(), i18n.use_locale(locale):
+        text = _(
+            "🎉 An answer of yours was accepted. Accepted answers go into the group's FAQ, "
+            "where members find them with /search. May I publish yours there?\n\n"
+            "You can change this any time in /profile."
+        )
+        return text, consent_buttons().model_dump(exclude_none=True)
+
+
+def consent_done(choice: str) -> str:
+    if choice == "named":
+        return _("Thank you! Your accepted answers are published in the FAQ with your name.")
+    if choice == "anonymous":
+        return _("Thank you! Your accepted answers are published in the FAQ without your name.")
+    return _("Understood: your answers stay out of the FAQ. You can change this in /profile.")

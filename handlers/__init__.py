@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
         asking,
         common,
         communities,
+        faq,
         onboarding,
         profile,
         questions,
@@ -23,6 +24,7 @@ def get_routers() -> list[Router]:
         questions.setup(),
         asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
         profile.setup(),
+        faq.setup(),  # /search, /faq, inline mode, consent
         common.setup(),  # help, cancel, unknown commands
         common.setup_fallbacks(),  # the catch-all answers: must stay last
     ]

@@ -2,10 +2,12 @@
 (bots in privacy mode see only those); /ask and /ask_anon in the private chat, with a short
 dialog for what the command did not say (which community, the question itself)."""
 
+import contextlib
 import re
 from html import escape
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -22,9 +24,17 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Delivery
 from bot.messages import answer_button, group_post, invite_message
+from bot.services.faq import AlreadyChosen, Choice, UnknownEntry
 from bot.services.members import Actor
 from bot.services.profiles import ProfilesService
-from bot.services.questions import Asked, QuestionError, QuestionsService, UnknownCommunity
+from bot.services.questions import (
+    Asked,
+    QuestionError,
+    QuestionsService,
+    UnknownCommunity,
+    checked_question,
+)
+from handlers.faq import SuggestCb, suggestion_message
 from handlers.filters import (
     addressed,
     groups,
@@ -64,6 +74,22 @@ async def _ask_in_group(
     delivery: Delivery | None,
 ) -> None:
     assert actor.community_id is not None  # recorded for every group message
+    thread_id = message.message_thread_id if message.is_topic_message else None
+    try:
+        suggestion = await questions.faq.suggest(  # entries that may answer it, first
+            actor.community_id,
+            actor.member_id,
+            checked_question(text),
+            group_message_id=message.message_id,
+            thread_id=thread_id,
+        )
+    except QuestionError as error:
+        await message.reply(question_error_text(error))
+        return
+    if suggestion is not None:  # the question waits for the asker's choice
+        text, markup = suggestion_message(suggestion)
+        await message.reply(text, reply_markup=markup)
+        return
     try:
         asked = await questions.ask(
             community_id=actor.community_id,
@@ -71,18 +97,21 @@ async def _ask_in_group(
             text=text,
             render=lambda invite: invite_message(i18n, invite),
             group_message_id=message.message_id,
-            thread_id=message.message_thread_id if message.is_topic_message else None,
+            thread_id=thread_id,
         )
     except QuestionError as error:
         await message.reply(question_error_text(error))
         return
-    markup = None
-    if asked.open_answering:  # anyone in the group may answer, through the private chat
-        me = await message.bot.me()  # type: ignore[union-attr]
-        markup = answer_button(me.username or "", asked.question_id)
-    await message.reply(_acknowledgement(asked), reply_markup=markup)
+    await message.reply(_acknowledgement(asked), reply_markup=await _answer_markup(message, asked))
     if delivery is not None:
         delivery.wake()
+
+
+async def _answer_markup(message: Message, asked: Asked) -> InlineKeyboardMarkup | None:
+    if not asked.open_answering:  # else anyone in the group may answer, in the private chat
+        return None
+    me = await message.bot.me()  # type: ignore[union-attr]
+    return answer_button(me.username or "", asked.question_id)
 
 
 def _acknowledgement(asked: Asked) -> str:
@@ -246,6 +275,23 @@ async def _ask_privately(
     delivery: Delivery | None,
 ) -> None:
     data = await state.get_data()
+    try:
+        suggestion = await questions.faq.suggest(
+            data["community_id"],
+            actor.member_id,
+            checked_question(text),
+            anonymous=bool(data.get("anonymous")),
+        )
+    except QuestionError as error:  # the dialog stays where it was: the member may retry
+        await state.update_data(text=None)
+        await state.set_state(Asking.text)
+        await message.answer(question_error_text(error) + "\n" + _("Or send /cancel."))
+        return
+    if suggestion is not None:  # the question is kept with them until the member chooses
+        await state.clear()
+        suggested, markup = suggestion_message(suggestion)
+        await message.answer(suggested, reply_markup=markup)
+        return
     username = (await message.bot.me()).username or ""  # type: ignore[union-attr]
     try:
         asked = await questions.ask(
@@ -266,7 +312,15 @@ async def _ask_privately(
         await message.answer(question_error_text(error) + "\n" + _("Or send /cancel."))
         return
     await state.clear()
-    title = escape(data.get("title", ""), quote=False)
+    await message.answer(
+        private_acknowledgement(asked, data.get("title", ""), data.get("anonymous"))
+    )
+    if delivery is not None:
+        delivery.wake()
+
+
+def private_acknowledgement(asked: Asked, title: str, anonymous: bool) -> str:
+    title = escape(title, quote=False)
     if asked.peers:
         text = _(
             "Question #{number} is in {title}. I asked {peers} peer(s) who know the topic; "
@@ -278,14 +332,12 @@ async def _ask_privately(
             "this topic, so I asked the moderators to find someone; answers will come to you "
             "here."
         ).format(number=asked.number, title=title)
-    if data.get("anonymous"):
+    if anonymous:
         text += "\n" + _(
             "Your name is not shown to the group or the peers asked; the group's "
             "moderators can see who asked."
         )
-    await message.answer(text)
-    if delivery is not None:
-        delivery.wake()
+    return text
 
 
 async def cmd_ask_private(
@@ -356,6 +408,77 @@ async def st_pick_community_text(message: Message) -> None:
     await message.answer(_("Tap the group this question is for, or send /cancel."))
 
 
+async def cb_suggestion(
+    query: CallbackQuery,
+    callback_data: SuggestCb,
+    actor: Actor,
+    questions: QuestionsService,
+    i18n: I18n,
+    delivery: Delivery | None = None,
+) -> None:
+    """The asker's choice about the entries shown before asking: solved, or ask anyway."""
+    outcome = "solved" if callback_data.act == "s" else "asked"
+    entry = callback_data.e if 0 < callback_data.e <= MAX_ID else None
+    try:
+        if not 0 < callback_data.s <= MAX_ID:
+            raise UnknownEntry()
+        choice = await questions.faq.choose(callback_data.s, actor.member_id, outcome, entry)
+    except UnknownEntry:
+        await query.answer(_("Only the member who asked can choose here."), show_alert=True)
+        return
+    except AlreadyChosen:
+        await query.answer(_("Already done."))
+        await drop_buttons(query)
+        return
+    if outcome == "solved":
+        await query.answer(_("Glad it helped!"))
+        await _settle(query, _("✅ Glad it helped! The answer is counted as helpful."))
+        return
+    try:
+        asked = await _ask_chosen(query, choice, actor, questions, i18n)
+    except QuestionError as error:  # e.g. left the group meanwhile: the choice stays open
+        await questions.faq.unchoose(callback_data.s)
+        await query.answer(question_error_text(error), show_alert=True)
+        return
+    await query.answer()
+    if choice.group_message_id is not None:
+        markup = await _answer_markup(query.message, asked)  # type: ignore[arg-type]
+        await _settle(query, _acknowledgement(asked), markup)
+    else:
+        title = (await questions.faq.titles([choice.community_id])).get(choice.community_id, "")
+        await _settle(query, private_acknowledgement(asked, title, choice.anonymous))
+    if delivery is not None:
+        delivery.wake()
+
+
+async def _ask_chosen(
+    query: CallbackQuery, choice: Choice, actor: Actor, questions: QuestionsService, i18n: I18n
+) -> Asked:
+    post = None
+    if choice.group_message_id is None:  # asked privately: posted in the group too
+        username = (await query.bot.me()).username or ""  # type: ignore[union-attr]
+        post = lambda p: group_post(i18n, p, username)  # noqa: E731
+    return await questions.ask(
+        community_id=choice.community_id,
+        asker_member_id=actor.member_id,
+        text=choice.question,
+        render=lambda invite: invite_message(i18n, invite),
+        anonymous=choice.anonymous,
+        group_message_id=choice.group_message_id,
+        thread_id=choice.thread_id,
+        post=post,
+    )
+
+
+async def _settle(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """The suggestion message becomes what came of it (no buttons left to press twice)."""
+    if query.message is not None:
+        with contextlib.suppress(TelegramBadRequest):  # too old to edit: the choice stands
+            await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(addressed)
@@ -365,6 +488,7 @@ def setup() -> Router:
     commands.message.register(cmd_ask_anon_group, Command("ask_anon"), groups)
     commands.message.register(cmd_ask_private, private)
     router.include_router(commands)
+    router.callback_query.register(cb_suggestion, SuggestCb.filter())
     router.callback_query.register(
         cb_ask_community, private_buttons, StateFilter(Asking.community), AskCb.filter()
     )

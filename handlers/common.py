@@ -55,12 +55,6 @@ async def cmd_cancel(message: Message, state: FSMContext) -> None:
     await message.answer(_("Cancelled. Steps you finished are saved; nothing else changed."))
 
 
-async def cmd_not_yet(message: Message) -> None:
-    await message.reply(
-        _("This is not switched on in this group yet. Set up your profile meanwhile: /profile")
-    )
-
-
 async def cmd_profile_in_group(message: Message, bot: Bot, group_id: int | None = None) -> None:
     """Profiles are edited privately: point the member to the private chat."""
     me = await bot.me()
@@ -99,7 +93,6 @@ def setup() -> Router:
     router.message.register(cmd_help_private, Command("help"), private)
     router.message.register(cmd_help_group, Command("help"), groups)
     router.message.register(cmd_cancel, Command("cancel"), private)
-    router.message.register(cmd_not_yet, Command("search"))
     router.message.register(cmd_profile_in_group, CommandStart(), groups)
     router.message.register(cmd_profile_in_group, Command("profile", "expertise"), groups)
     router.message.register(unknown_command_private, where(F.text.startswith("/")), private)

@@ -28,7 +28,7 @@ from storage.search.faq import FaqHit, FaqIndex, FaqQuery, similarity
 
 MAX_RESULTS = 50  # ranked per search; /search shows them a page at a time
 PAGE = 5
-SUGGESTIONS = 3
+SUGGESTIONS = 3  # entries shown before a question is asked
 MAX_QUERY = 256  # characters of a search kept
 MAX_FAQ_QUESTION = 1000  # characters, for entries written by moderators
 MAX_FAQ_ANSWER = 3000
@@ -37,7 +37,6 @@ SNIPPET_WORDS = 24
 SIMILAR = 0.4  # pg_trgm similarity a correction needs
 CONSENTS = ("named", "anonymous", "no")
 CONSENT_KIND = "faq_consent"  # outbox kind: ask a member whether their answers may be published
-VERIFY_KIND = "faq_verify"  # outbox kind: tell moderators an entry waits for verification
 _SPACE = re.compile(r"\s+")
 
 
@@ -178,6 +177,14 @@ def highlight(text: str, query: FaqQuery, width: int = SNIPPET_WORDS) -> str:
     return head + " ".join(shown) + tail
 
 
+def covers(entry: FaqEntry, query: FaqQuery) -> bool:
+    """Says enough of what the query asks to be suggested as its answer: at least half of
+    its words (and two, when it has several)."""
+    known = set(words(f"{entry.question} {' '.join(entry.tags or [])} {entry.answer}"))
+    shared = sum(1 for t in query.terms if t in known)
+    return shared * 2 >= len(query.terms) and (shared >= 2 or len(query.terms) == 1)
+
+
 def display_name(member: Member) -> str:
     return " ".join(p for p in (member.first_name, member.last_name) if p)
 
@@ -203,6 +210,11 @@ class FaqService:
         """The communities whose FAQ a member may search: those they belong to."""
         async with transaction(self.session, write=False):
             return [c.id for c in await self.communities.active_communities_of(member_id)]
+
+    async def titles(self, scopes: Sequence[int]) -> dict[int, str]:
+        async with transaction(self.session, write=False):
+            found = [await self.repo.community(c) for c in scopes]
+        return {c.id: c.title for c in found if c is not None}
 
     async def search(
         self,
@@ -410,7 +422,11 @@ class FaqService:
         except EmptySearch:
             return None
         async with transaction(self.session, write=True):
-            ranked = await self._rank([community_id], query, SUGGESTIONS)
+            ranked = [
+                (entry, rank)
+                for entry, rank in await self._rank([community_id], query, SUGGESTIONS * 3)
+                if covers(entry, query)
+            ][:SUGGESTIONS]
             if not ranked:
                 return None
             result = await self._page(question, query, ranked, 0, SUGGESTIONS)
@@ -513,16 +529,20 @@ class FaqService:
                 kind=CONSENT_KIND,
                 ref_id=author.id,
             )
-        if community.faq_verification and not entry.verified:
-            await self.outbox.queue(
-                community.chat_id,
-                "",
-                dedupe_key=f"{VERIFY_KIND}:{entry.id}:group",
-                kind=VERIFY_KIND,
-                ref_id=entry.id,
-            )
         await self._sync(entry, community, author)
         return entry
+
+    async def waiting_entry(self, answer_id: int) -> tuple[int, str] | None:
+        """(entry id, what it waits for: "consent" or "verification") for an accepted answer
+        not published yet; None once it is (or when it is no entry)."""
+        async with transaction(self.session, write=False):
+            entry = await self.repo.by_answer(answer_id)
+            if entry is None or entry.published or entry.deleted_at is not None:
+                return None
+            author = await self.repo.member(entry.author_id)
+            if author is not None and author.faq_consent not in ("named", "anonymous"):
+                return entry.id, "consent"
+            return entry.id, "verification"
 
     async def consent_needed(self, member_id: int) -> Member | None:
         """The member, when their FAQ consent is still to be given (else None)."""

@@ -271,6 +271,16 @@ def in_quiet_hours(facts: PeerFacts, now: datetime) -> bool:
     return minute >= facts.quiet_from or minute < facts.quiet_to  # spans midnight
 
 
+def checked_question(text: str) -> str:
+    """The question as it is stored; QuestionError when it cannot be asked."""
+    body = text.strip()
+    if not body:
+        raise EmptyQuestion()
+    if units(body) > MAX_QUESTION:
+        raise QuestionTooLong(units(body))
+    return body
+
+
 class QuestionsService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session = session
@@ -297,11 +307,7 @@ class QuestionsService:
         in the same transaction). A question asked privately (`post` given) is also posted in
         the group, for answers to reply to. Raises QuestionError for bad input, storing
         nothing."""
-        body = text.strip()
-        if not body:
-            raise EmptyQuestion()
-        if units(body) > MAX_QUESTION:
-            raise QuestionTooLong(units(body))
+        body = checked_question(text)
         for attempt in range(3):
             try:
                 return await self._ask(
