@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
         asking,
         common,
         communities,
+        faq_admin,
         onboarding,
         profile,
         questions,
@@ -22,6 +23,7 @@ def get_routers() -> list[Router]:
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
         questions.setup(),
         asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
+        faq_admin.setup(),  # moderators' FAQ; before profile, whose /start takes any link
         profile.setup(),
         common.setup(),  # help, cancel, unknown commands
         common.setup_fallbacks(),  # the catch-all answers: must stay last
