@@ -195,8 +195,7 @@ async def finish_add(
         return
     lead = _("Added to the FAQ of {title}:").format(title=escape(community.title, quote=False))
     tail = _("Change it with /faq_edit {id}, remove it with /faq_delete {id}.").format(id=view.id)
-    card = entry_card(view, community.timezone)
-    await bot.send_message(actor.user_id, f"{lead}\n\n{card}\n\n{tail}")
+    await bot.send_message(actor.user_id, entry_card(view, community.timezone, lead, tail))
 
 
 async def show_entry(
@@ -212,11 +211,10 @@ async def show_entry(
     except UnknownEntry:
         await bot.send_message(user_id, no_such_entry(entry_id, community))
         return
-    text = entry_card(view, community.timezone)
     prompt = _("What do you want to change?")
     await bot.send_message(
         user_id,
-        "\n\n".join(p for p in (lead, text, prompt) if p),
+        entry_card(view, community.timezone, lead or "", prompt),
         reply_markup=edit_keyboard(community.id, view.id, has_review=view.review_at is not None),
     )
 
@@ -240,7 +238,8 @@ async def cb_edit(
     try:
         await faq.entry(community.id, callback_data.e)
     except UnknownEntry:
-        await query.answer(no_such_entry(callback_data.e, community), show_alert=True)
+        # An alert holds 200 characters: no room for the group's title.
+        await query.answer(faq_error_text(UnknownEntry()), show_alert=True)
         return
     await query.answer()
     if callback_data.part == Part.CLEAR_REVIEW:

@@ -78,8 +78,9 @@ def faq_error_text(error: FaqError) -> str:
     return _("There is no such entry. Nothing was changed.")
 
 
-def entry_card(view: EntryView, timezone: str) -> str:
-    """The whole entry, as a moderator checks it (shortened only where Telegram would refuse)."""
+def entry_card(view: EntryView, timezone: str, lead: str = "", tail: str = "") -> str:
+    """The whole entry as a moderator checks it, between `lead` and `tail` (paragraphs, HTML);
+    its question and answer are shortened only where Telegram would refuse the message."""
     flags = [_("verified") if view.verified else _("not verified")]
     if view.deleted:
         flags.append(_("deleted"))
@@ -93,15 +94,17 @@ def entry_card(view: EntryView, timezone: str) -> str:
     else:
         review = _("<b>Review date:</b> none")
     head = [
+        *([lead, ""] if lead else []),
         _("<b>FAQ entry #{id}</b> ({flags})").format(id=view.id, flags=", ".join(flags)),
         _("<b>Topics:</b> {topics}").format(topics=topics),
         review,
         "",
+        _("<b>Question:</b>"),
     ]
-    question_label, answer_label = _("<b>Question:</b>"), _("<b>Answer:</b>")
-    question = fit(view.question, [*head, question_label, "", answer_label])
-    answer = fit(view.answer, [*head, question_label, question, "", answer_label])
-    return "\n".join([*head, question_label, question, "", answer_label, answer])
+    middle, end = ["", _("<b>Answer:</b>")], (["", tail] if tail else [])
+    question = fit(view.question, [*head, *middle, *end])
+    answer = fit(view.answer, [*head, question, *middle, *end])
+    return "\n".join([*head, question, *middle, answer, *end])
 
 
 def stale_text(views: list[EntryView], community: CommunityView) -> str:

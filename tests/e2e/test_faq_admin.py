@@ -326,3 +326,32 @@ async def test_faq_stale_lists_an_entry_once_its_review_date_passes(h: Harness) 
     assert listing.index(f"#{entry.id}") < listing.index("Older rule?")  # oldest first
     await h.say(ALICE, "/faq_stale", GROUP)
     assert "Only the group's administrators" in h.last_text(GROUP.id)
+
+
+async def test_an_emoji_long_entry_is_shown_shortened_and_kept_whole(h: Harness) -> None:
+    """2,040 emoji are 4,080 UTF-16 units: a message Telegram lets María send, and within the
+    answer's 3,000 characters. Shown with its question and headers, it would pass Telegram's
+    4,096 units: the confirmation and the edit card shorten it; the entry keeps it whole."""
+    community_id = await moderated(h)
+    answer = "🌍" * 2040
+    entry = await add_entry(h, question="Which emoji map the districts? " * 30, answer=answer)
+    assert entry.answer == answer
+    confirmation = h.last_text(MARIA.id)
+    assert "🌍…" in confirmation and confirmation.endswith(f"/faq_delete {entry.id}.")
+    await h.say(MARIA, f"/faq_edit {entry.id}")
+    assert "🌍…" in h.last_text(MARIA.id)
+    assert await found(h, community_id, "districts") == [entry.id]
+
+
+async def test_rights_are_asked_again_before_the_dialog_writes(h: Harness) -> None:
+    await moderated(h)
+    await h.say(MARIA, "/faq_add")
+    await h.say(MARIA, QUESTION)
+    await h.say(MARIA, ANSWER)
+    await h.say(MARIA, "-")
+    h.fake.set_chat_member(GROUP, MARIA, "member")  # no longer an administrator
+    await h.say(MARIA, "-")
+    refusal = es(h, "Only the group's administrators can change its FAQ. Nothing was changed.")
+    assert h.last_text(MARIA.id) == refusal
+    assert await h.one(select(func.count()).select_from(FaqEntry)) == 0
+    assert await audit(h) == []
