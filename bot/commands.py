@@ -48,6 +48,12 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(command="why", description=_("Who was asked about a question, and why")),
         BotCommand(command="accept", description=_("Accept an answer (in reply to it)")),
         BotCommand(command="answering", description=_("Who may answer: open or peers")),
+        BotCommand(command="faq_add", description=_("Add an entry to the FAQ")),
+        BotCommand(command="faq_edit", description=_("Edit an FAQ entry (by its number)")),
+        BotCommand(command="faq_delete", description=_("Delete an FAQ entry (by its number)")),
+        BotCommand(command="faq_restore", description=_("Bring back a deleted FAQ entry")),
+        BotCommand(command="faq_verify", description=_("Mark an FAQ entry as checked")),
+        BotCommand(command="faq_stale", description=_("FAQ entries past their review date")),
     ]
 
 

@@ -10,6 +10,7 @@ def get_routers() -> list[Router]:
         common,
         communities,
         faq,
+        faq_admin,
         onboarding,
         profile,
         questions,
@@ -23,6 +24,7 @@ def get_routers() -> list[Router]:
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
         questions.setup(),
         asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
+        faq_admin.setup(),  # moderators' FAQ; before profile, whose /start takes any link
         profile.setup(),
         faq.setup(),  # /search, /faq, inline mode, consent
         common.setup(),  # help, cancel, unknown commands

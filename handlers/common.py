@@ -28,6 +28,13 @@ async def cmd_help_private(message: Message) -> None:
             "/ask — ask the group a question\n"
             "/search — find answers given before"
         )
+        + "\n\n"
+        + _(
+            "<b>For the group's administrators</b>\n"
+            "/faq_add — add an entry to the FAQ; /faq_edit, /faq_delete, /faq_restore, "
+            "/faq_verify with its number; /faq_stale — entries past their review date. Here "
+            "or in the group."
+        )
     )
 
 

@@ -41,7 +41,7 @@ from handlers.filters import (
     private_or_commands,
     where,
 )
-from handlers.rights import is_moderator
+from handlers.rights import MAX_ID, is_moderator
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ class Answering(StatesGroup):
     text = State()
 
 
-MAX_ID = 2**31 - 1  # database ids and question numbers fit a 32-bit integer
 WHY_LIMIT = 4000  # UTF-16 units of a /why reply: Telegram's 4096, less room for "… and N more"
 
 

@@ -6,8 +6,12 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
+from bot.services.communities import CommunitiesService, CommunityView
+from bot.services.profiles import ProfilesService
 from bot.telegram import chat_member
 from handlers.filters import mentions_bot, replies_to_bot
+
+MAX_ID = 2**31 - 1  # database ids and question numbers fit a 32-bit integer
 
 
 async def is_moderator(bot: Bot, message: Message, settings: Settings) -> bool:
@@ -16,18 +20,44 @@ async def is_moderator(bot: Bot, message: Message, settings: Settings) -> bool:
     if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
         return True
     user = message.from_user
-    if user is None:
-        return False
-    if user.id in settings.bot_admins:
+    return user is not None and await moderates(bot, settings, message.chat.id, user.id)
+
+
+async def moderates(bot: Bot, settings: Settings, chat_id: int, user_id: int) -> bool:
+    """Telegram says now that the user administers the group `chat_id`, or they own the bot:
+    for actions taken elsewhere (the private chat, a button), never trusted from earlier."""
+    if user_id in settings.bot_admins:
         return True
-    member = await chat_member(bot, message.chat.id, user.id)
+    member = await chat_member(bot, chat_id, user_id)
     return member is not None and member.status in ("creator", "administrator")
+
+
+async def moderated_community(
+    bot: Bot, settings: Settings, communities: CommunitiesService, user_id: int, community_id: int
+) -> CommunityView | None:
+    """The community, when Telegram says now that the user administers its group."""
+    community = await communities.by_id(community_id) if 0 < community_id <= MAX_ID else None
+    if community is None or not await moderates(bot, settings, community.chat_id, user_id):
+        return None
+    return community
+
+
+async def moderated_by(
+    bot: Bot, settings: Settings, profiles: ProfilesService, user_id: int
+) -> list[CommunityView]:
+    """The member's groups that they administer, as Telegram says now."""
+    return [
+        c
+        for c in await profiles.communities_of(user_id)
+        if await moderates(bot, settings, c.chat_id, user_id)
+    ]
 
 
 # What an administrator posting as the group can still use: nothing there needs to know who
 # is writing (the group is enough), or it is for moderators anyway.
 AS_THE_GROUP = frozenset(
     {"why", "accept", "close", "open", "answering", "help", "profile", "expertise", "start"}
+    | {"faq_add", "faq_edit", "faq_delete", "faq_restore", "faq_verify", "faq_stale"}
 )
 
 

@@ -10,8 +10,9 @@ moderator is written to the audit log in the same transaction.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from html import escape
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,7 @@ MAX_QUERY = 256  # characters of a search kept
 MAX_FAQ_QUESTION = 1000  # characters, for entries written by moderators
 MAX_FAQ_ANSWER = 3000
 MAX_FAQ_TAGS = 10
+MAX_FAQ_TAG = 40  # characters of one tag
 SNIPPET_WORDS = 24
 SIMILAR = 0.4  # pg_trgm similarity a correction needs
 CONSENTS = ("named", "anonymous", "no")
@@ -64,6 +66,22 @@ class EntryTooLong(FaqError):
 
 class AlreadyChosen(FaqError):
     """A suggestion already answered (solved, or asked anyway)."""
+
+
+class BadEntryTags(FaqError):
+    """Tags a moderator typed: too many, or some too long."""
+
+    def __init__(self, count: int, too_long: Sequence[str]) -> None:
+        super().__init__(count, too_long)
+        self.count, self.too_long = count, list(too_long)
+
+
+class BadReviewDate(FaqError):
+    """Not a date (YYYY-MM-DD, or DD.MM.YYYY)."""
+
+
+class PastReviewDate(FaqError):
+    """A review date that is not after today: the entry would be stale at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,6 +626,8 @@ class FaqService:
     ) -> EntryView:
         question, answer, labels = self._checked(question, answer, tags)
         now = self.clock.now()
+        if review_at is not None and review_at <= now:
+            raise PastReviewDate()
         async with transaction(self.session, write=True):
             community = await self.repo.community(community_id)
             if community is None:
@@ -648,6 +668,8 @@ class FaqService:
         review_at: datetime | str | None = "keep",
     ) -> EntryView:
         """Change what is given (review_at None clears the review date)."""
+        if isinstance(review_at, datetime) and review_at <= self.clock.now():
+            raise PastReviewDate()
         async with transaction(self.session, write=True):
             entry = await self._of(community_id, entry_id)
             new_q, new_a, labels = self._checked(
@@ -706,14 +728,10 @@ class FaqService:
 
     @staticmethod
     def _checked(question: str, answer: str, tags: Sequence[str]) -> tuple[str, str, list[str]]:
-        question, answer = question.strip(), answer.strip()
-        if not question or not answer:
-            raise EmptyEntry()
-        if len(question) > MAX_FAQ_QUESTION:
-            raise EntryTooLong("question", MAX_FAQ_QUESTION)
-        if len(answer) > MAX_FAQ_ANSWER:
-            raise EntryTooLong("answer", MAX_FAQ_ANSWER)
-        labels = list(dict.fromkeys(_SPACE.sub(" ", t).strip()[:40] for t in tags if t.strip()))
+        question, answer = checked_question(question), checked_answer(answer)
+        labels = list(
+            dict.fromkeys(_SPACE.sub(" ", t).strip()[:MAX_FAQ_TAG] for t in tags if t.strip())
+        )
         return question, answer, labels[:MAX_FAQ_TAGS]
 
     # Browsing
@@ -734,3 +752,68 @@ class FaqService:
 
 def _jsonable(values: dict[str, object]) -> dict[str, object]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+
+# What moderators type, checked one dialog step at a time (add and edit check it all again).
+
+
+def checked_question(text: str) -> str:
+    """The question of an entry, stripped. Raises EmptyEntry, EntryTooLong."""
+    return _checked_text(text, "question", MAX_FAQ_QUESTION)
+
+
+def checked_answer(text: str) -> str:
+    return _checked_text(text, "answer", MAX_FAQ_ANSWER)
+
+
+def _checked_text(text: str, part: str, limit: int) -> str:
+    text = text.strip()
+    if not text:
+        raise EmptyEntry(part)
+    if len(text) > limit:
+        raise EntryTooLong(part, limit)
+    return text
+
+
+def entry_tags(text: str) -> list[str]:
+    """Comma-separated tags as a moderator types them ('GIS, #zoning'), each once, in order.
+    Raises BadEntryTags when there are too many or some are too long (nothing is cut)."""
+    labels: dict[str, str] = {}
+    for part in text.split(","):
+        label = _SPACE.sub(" ", part).strip().lstrip("#").strip()
+        if label:
+            labels.setdefault(fold(label), label)
+    too_long = [label for label in labels.values() if len(label) > MAX_FAQ_TAG]
+    if len(labels) > MAX_FAQ_TAGS or too_long:
+        raise BadEntryTags(len(labels), too_long)
+    return list(labels.values())
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")  # day first, as es, ru and id write
+
+
+def review_date(text: str, timezone: str, now: datetime) -> datetime:
+    """When an entry falls due for review: the start of the day `text` names (2027-06-30 or
+    30.06.2027), in the community's time zone, as UTC. The day must be after today there.
+    Raises BadReviewDate, PastReviewDate."""
+    text = text.strip()
+    if iso := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(g) for g in iso.groups())
+    elif dotted := _DOTTED_DATE.fullmatch(text):
+        day, month, year = (int(g) for g in dotted.groups())
+    else:
+        raise BadReviewDate(text)
+    try:
+        when = date(year, month, day)
+    except ValueError:  # 2027-02-30
+        raise BadReviewDate(text) from None
+    zone = ZoneInfo(timezone)
+    if when <= now.astimezone(zone).date():
+        raise PastReviewDate(text)
+    return datetime.combine(when, time(), zone).astimezone(UTC)
+
+
+def review_day(moment: datetime, timezone: str) -> date:
+    """The day a review date names, in the community's time zone (see `review_date`)."""
+    return moment.astimezone(ZoneInfo(timezone)).date()

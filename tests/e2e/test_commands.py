@@ -45,7 +45,10 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "profile",
     ]
     admins = [c["command"] for c in h.fake.commands("all_chat_administrators")]
-    assert admins == ["ask", "close", "open", "help", "profile", "why", "accept", "answering"]
+    assert admins == [
+        *("ask", "close", "open", "help", "profile", "why", "accept", "answering"),
+        *("faq_add", "faq_edit", "faq_delete", "faq_restore", "faq_verify", "faq_stale"),
+    ]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]
     assert english != spanish
