@@ -25,6 +25,8 @@ def private_commands() -> list[BotCommand]:
         BotCommand(command="quiet", description=_("Set hours when I send you no questions")),
         BotCommand(command="ask", description=_("Ask one of your groups")),
         BotCommand(command="ask_anon", description=_("Ask one of your groups, without your name")),
+        BotCommand(command="search", description=_("Search answers given before")),
+        BotCommand(command="faq", description=_("Browse the FAQ by topic")),
         BotCommand(command="myquestions", description=_("The questions you asked")),
         BotCommand(command="myrequests", description=_("Questions waiting for your answer")),
         BotCommand(command="help", description=_("What I can do")),
@@ -35,6 +37,8 @@ def private_commands() -> list[BotCommand]:
 def group_commands() -> list[BotCommand]:
     return [
         BotCommand(command="ask", description=_("Ask the members who know the topic")),
+        BotCommand(command="search", description=_("Search answers given before")),
+        BotCommand(command="faq", description=_("Browse the FAQ by topic")),
         BotCommand(command="close", description=_("Close your question (by its number)")),
         BotCommand(command="open", description=_("Questions still open")),
         BotCommand(command="help", description=_("How this group uses me")),
@@ -52,8 +56,15 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(command="faq_edit", description=_("Edit an FAQ entry (by its number)")),
         BotCommand(command="faq_delete", description=_("Delete an FAQ entry (by its number)")),
         BotCommand(command="faq_restore", description=_("Bring back a deleted FAQ entry")),
-        BotCommand(command="faq_verify", description=_("Mark an FAQ entry as checked")),
+        BotCommand(
+            command="faq_verify",
+            description=_("Mark an FAQ entry as checked; alone: those waiting"),
+        ),
         BotCommand(command="faq_stale", description=_("FAQ entries past their review date")),
+        BotCommand(
+            command="faq_verification",
+            description=_("Accepted answers wait for verification: on or off"),
+        ),
     ]
 
 

@@ -110,9 +110,13 @@ async def cmd_accept(
             _("Only the member who asked, or a moderator of this group, can accept an answer.")
         )
         return
-    await message.reply(
-        _("Accepted: question #{number} is answered. Thank you!").format(number=number)
-    )
+    text = _("Accepted: question #{number} is answered. Thank you!").format(number=number)
+    waiting = await questions.faq.waiting_entry(button.id)
+    if waiting is not None and "verification" in waiting[1]:
+        text += "\n" + _(
+            "📚 It enters the FAQ once a moderator verifies it: /faq_verify {id}"
+        ).format(id=waiting[0])
+    await message.reply(text)
 
 
 async def reply_answer(

@@ -5,7 +5,7 @@ accepted answers. The buttons of a search answer only the member who searched.""
 import logging
 from html import escape
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -19,7 +19,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.messages import ConsentCb, consent_done, fit, group_link
+from bot.messages import ConsentCb, consent_buttons, consent_done, fit, group_link
 from bot.services.faq import (
     EmptySearch,
     EntryView,
@@ -32,6 +32,7 @@ from bot.services.faq import (
 )
 from bot.services.members import Actor
 from handlers.filters import private_buttons
+from handlers.keyboards.profile import Act, ProfileCb
 from handlers.questions import MAX_ID
 
 log = logging.getLogger(__name__)
@@ -383,6 +384,21 @@ def _article(hit: Found) -> InlineQueryResultArticle:
     )
 
 
+async def cb_consent_menu(query: CallbackQuery, actor: Actor, faq: FaqService) -> None:
+    """From /profile: whether (and how) the member's accepted answers are published."""
+    current = await faq.consent_of(actor.member_id)
+    now = {
+        "named": _("Now: published with your name."),
+        "anonymous": _("Now: published without your name."),
+        "no": _("Now: not published."),
+    }.get(current or "", _("Now: you have not chosen yet (nothing of yours is published)."))
+    await query.answer()
+    await query.message.answer(  # type: ignore[union-attr]
+        _("May your accepted answers be published in your groups' FAQ?") + "\n" + now,
+        reply_markup=consent_buttons(),
+    )
+
+
 async def cb_consent(
     query: CallbackQuery, callback_data: ConsentCb, actor: Actor, faq: FaqService
 ) -> None:
@@ -402,5 +418,8 @@ def setup() -> Router:
     router.message.register(cmd_faq, Command("faq"))
     router.callback_query.register(cb_faq, FaqCb.filter())
     router.callback_query.register(cb_consent, private_buttons, ConsentCb.filter())
+    router.callback_query.register(
+        cb_consent_menu, private_buttons, ProfileCb.filter(F.act == Act.FAQ_MENU)
+    )
     router.inline_query.register(inline_search)
     return router

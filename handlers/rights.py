@@ -58,6 +58,7 @@ async def moderated_by(
 AS_THE_GROUP = frozenset(
     {"why", "accept", "close", "open", "answering", "help", "profile", "expertise", "start"}
     | {"faq_add", "faq_edit", "faq_delete", "faq_restore", "faq_verify", "faq_stale"}
+    | {"faq_verification"}
 )
 
 

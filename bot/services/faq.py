@@ -550,17 +550,26 @@ class FaqService:
         await self._sync(entry, community, author)
         return entry
 
-    async def waiting_entry(self, answer_id: int) -> tuple[int, str] | None:
-        """(entry id, what it waits for: "consent" or "verification") for an accepted answer
+    async def waiting_entry(self, answer_id: int) -> tuple[int, frozenset[str]] | None:
+        """(entry id, what it waits for: "consent", "verification") for an accepted answer
         not published yet; None once it is (or when it is no entry)."""
         async with transaction(self.session, write=False):
             entry = await self.repo.by_answer(answer_id)
             if entry is None or entry.published or entry.deleted_at is not None:
                 return None
+            waits = set()
             author = await self.repo.member(entry.author_id)
             if author is not None and author.faq_consent not in ("named", "anonymous"):
-                return entry.id, "consent"
-            return entry.id, "verification"
+                waits.add("consent")
+            community = await self.repo.community(entry.community_id)
+            if community is not None and community.faq_verification and not entry.verified:
+                waits.add("verification")
+            return entry.id, frozenset(waits)
+
+    async def consent_of(self, member_id: int) -> str | None:
+        async with transaction(self.session, write=False):
+            member = await self.repo.member(member_id)
+        return None if member is None else member.faq_consent
 
     async def consent_needed(self, member_id: int) -> Member | None:
         """The member, when their FAQ consent is still to be given (else None)."""
@@ -733,6 +742,48 @@ class FaqService:
             dict.fromkeys(_SPACE.sub(" ", t).strip()[:MAX_FAQ_TAG] for t in tags if t.strip())
         )
         return question, answer, labels[:MAX_FAQ_TAGS]
+
+    async def set_verification(
+        self, community_id: int, enabled: bool, actor_id: int | None
+    ) -> None:
+        """Whether accepted answers wait for a moderator's verification. Switching it on
+        keeps what is published already (those entries count as verified: nobody has to
+        re-verify the FAQ); switching it off publishes what was waiting."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            community = await self.repo.community(community_id)
+            if community is None:
+                raise UnknownEntry()
+            if community.faq_verification == enabled:
+                return
+            community.faq_verification, community.updated_at = enabled, now
+            for entry in await self.repo.all_of(community_id):
+                if enabled and entry.published and not entry.verified:
+                    entry.verified, entry.verified_at = True, now
+                elif not enabled and not entry.published:
+                    await self._sync(entry, community, await self.repo.member(entry.author_id))
+            await self.repo.audit(
+                community_id,
+                actor_id,
+                "faq_verification",
+                "community",
+                community_id,
+                {"enabled": enabled},
+                now,
+            )
+
+    async def awaiting_verification(self, community_id: int, limit: int = 30) -> list[EntryView]:
+        """Accepted answers kept out of searches until a moderator verifies them."""
+        async with transaction(self.session, write=False):
+            community = await self.repo.community(community_id)
+            if community is None or not community.faq_verification:
+                return []
+            entries = [
+                e
+                for e in await self.repo.all_of(community_id)
+                if not e.verified and e.deleted_at is None and e.source == "answer"
+            ]
+            return await self._views(entries[:limit])
 
     # Browsing
 

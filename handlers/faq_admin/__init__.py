@@ -1,5 +1,5 @@
 """Moderators keep the FAQ: /faq_add (a dialog), /faq_edit <id>, /faq_delete <id>,
-/faq_restore <id>, /faq_verify <id> and /faq_stale.
+/faq_restore <id>, /faq_verify [<id>], /faq_stale and /faq_verification on|off.
 
 In the group a command acts on that group; the dialogs (adding, editing) continue in the private
 chat through a deep link that carries the group. In the private chat a command acts on a group
@@ -25,6 +25,7 @@ def setup() -> Router:
     typed.message.register(commands.cmd_faq_group, groups)
     typed.message.register(commands.cmd_faq_private, private)
     router.include_router(typed)
+    router.message.register(commands.cmd_faq_verification, Command("faq_verification"), groups)
     deep_link = CommandStart(deep_link=True, magic=F.args.regexp(r"^faq(add_\d+|edit_\d+_\d+)$"))
     router.message.register(commands.cmd_start_link, deep_link, private)
     router.callback_query.filter(private_buttons)

@@ -19,6 +19,7 @@ from handlers.faq_admin.texts import (
     no_such_entry,
     not_a_moderator,
     stale_text,
+    unverified_text,
     usage,
 )
 from handlers.keyboards.faq_admin import (
@@ -43,12 +44,54 @@ COMMANDS = {
 NEEDS_ID = frozenset({FaqAct.EDIT, FaqAct.DELETE, FaqAct.RESTORE, FaqAct.VERIFY})
 
 
+def entry_of(act: FaqAct, args: str | None) -> int | None:
+    """The entry a command names; 0 for none needed (/faq_verify alone lists what waits)."""
+    if act not in NEEDS_ID or (act == FaqAct.VERIFY and not (args or "").strip()):
+        return 0
+    return entry_id_of(args)
+
+
+async def cmd_faq_verification(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    settings: Settings,
+    faq: FaqService,
+    group_id: int | None = None,
+    actor: Actor | None = None,
+) -> None:
+    """Moderators: `/faq_verification on` (accepted answers wait for /faq_verify) or `off`."""
+    if group_id is None or not await is_moderator(bot, message, settings):
+        await message.reply(not_a_moderator())
+        return
+    choice = (command.args or "").strip().lower()
+    if choice not in ("on", "off"):
+        await message.reply(
+            _(
+                "Say whether accepted answers wait for a moderator before entering the FAQ: "
+                "/faq_verification on (they wait for /faq_verify) or /faq_verification off."
+            )
+        )
+        return
+    await faq.set_verification(group_id, choice == "on", actor.member_id if actor else None)
+    if choice == "on":
+        text = _(
+            "From now on accepted answers enter the FAQ once a moderator verifies them: "
+            "/faq_verify lists those waiting. Entries already published stay."
+        )
+    else:
+        text = _("From now on accepted answers enter the FAQ at once.")
+    await message.reply(text)
+
+
 async def one_shot(
     faq: FaqService, act: FaqAct, community: CommunityView, entry_id: int, actor_id: int | None
 ) -> str:
     """Delete, restore, verify (one line each), or the list of stale entries."""
     if act == FaqAct.STALE:
         return stale_text(await faq.stale(community.id), community)
+    if act == FaqAct.VERIFY and entry_id == 0:  # no id: what waits for verification
+        return unverified_text(await faq.awaiting_verification(community.id), community)
     change = {FaqAct.DELETE: faq.delete, FaqAct.RESTORE: faq.restore, FaqAct.VERIFY: faq.verify}
     try:
         view = await change[act](community.id, entry_id, actor_id)
@@ -82,7 +125,7 @@ async def cmd_faq_group(
     if community is None or not await is_moderator(bot, message, settings):
         await message.reply(not_a_moderator())
         return
-    entry_id = entry_id_of(command.args) if act in NEEDS_ID else 0
+    entry_id = entry_of(act, command.args)
     if entry_id is None:
         await message.reply(usage(act))
         return
@@ -124,7 +167,7 @@ async def cmd_faq_private(
     faq: FaqService,
 ) -> None:
     act = COMMANDS[command.command.lower()]
-    entry_id = entry_id_of(command.args) if act in NEEDS_ID else 0
+    entry_id = entry_of(act, command.args)
     if entry_id is None:
         await message.answer(usage(act))
         return
@@ -153,7 +196,8 @@ async def cb_pick(
     community = await moderated_community(
         bot, settings, communities, actor.user_id, callback_data.c
     )
-    bad_entry = callback_data.act in NEEDS_ID and not 0 < callback_data.e <= MAX_ID
+    lists = callback_data.act == FaqAct.VERIFY and callback_data.e == 0
+    bad_entry = callback_data.act in NEEDS_ID and not lists and not 0 < callback_data.e <= MAX_ID
     if community is None or bad_entry:
         await query.answer(not_a_moderator(), show_alert=True)
         return

@@ -1,5 +1,6 @@
 """What the moderators' FAQ commands say: usage, refusals, an entry in full, the stale list."""
 
+from collections.abc import Callable
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -111,18 +112,37 @@ def stale_text(views: list[EntryView], community: CommunityView) -> str:
     title = escape(community.title, quote=False)
     if not views:
         return _("No entry of the FAQ of {title} is past its review date.").format(title=title)
-    lines = [
-        _("<b>Past their review date</b> in {title}, oldest first:").format(title=title),
-    ]
+    head = _("<b>Past their review date</b> in {title}, oldest first:").format(title=title)
+
+    def line(view: EntryView, question: str) -> str:
+        assert view.review_at is not None  # listed because it has one
+        return _("#{id} — {question} (review date {day}) — /faq_edit {id}").format(
+            id=view.id, question=question, day=review_day(view.review_at, community.timezone)
+        )
+
+    return _entry_list(head, views, line)
+
+
+def unverified_text(views: list[EntryView], community: CommunityView) -> str:
+    title = escape(community.title, quote=False)
+    if not views:
+        return _("No accepted answer of {title} waits for verification.").format(title=title)
+    head = _("<b>Waiting for verification</b> in {title}:").format(title=title)
+    return _entry_list(
+        head,
+        views,
+        lambda view, question: _("#{id} — {question} — /faq_verify {id}").format(
+            id=view.id, question=question
+        ),
+    )
+
+
+def _entry_list(head: str, views: list[EntryView], render: Callable[[EntryView, str], str]) -> str:
+    lines = [head]
     size = sum(units(line) + 1 for line in lines)
     for shown, view in enumerate(views):
         text = view.question if len(view.question) <= 80 else view.question[:79] + "…"
-        assert view.review_at is not None  # listed because it has one
-        line = _("#{id} — {question} (review date {day}) — /faq_edit {id}").format(
-            id=view.id,
-            question=escape(text, quote=False),
-            day=review_day(view.review_at, community.timezone),
-        )
+        line = render(view, escape(text, quote=False))
         if size + units(line) + 1 > LIST_LIMIT:
             lines.append(_("… and {count} more.").format(count=len(views) - shown))
             break

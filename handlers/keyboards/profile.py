@@ -31,6 +31,7 @@ class Act(StrEnum):
     QUIET_MENU = "qm"
     QUIET_OFF = "qo"
     PAUSE = "pa"
+    FAQ_MENU = "fm"
 
 
 class ProfileCb(CallbackData, prefix="pf"):
@@ -86,6 +87,7 @@ def profile_keyboard(community_id: int | None, *, paused: bool = False) -> Inlin
         _button(_("Bot language"), Act.UI_MENU),
         _button(_("🌍 Time zone"), Act.TZ_MENU, id=card),
         _button(_("🌙 Quiet hours"), Act.QUIET_MENU, id=card),
+        _button(_("📚 My answers in the FAQ"), Act.FAQ_MENU),
     ]
     pause = (
         _button(_("▶️ Resume questions"), Act.PAUSE, id=card, code="0")

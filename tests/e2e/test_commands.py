@@ -32,6 +32,8 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "quiet",
         "ask",
         "ask_anon",
+        "search",
+        "faq",
         "myquestions",
         "myrequests",
         "help",
@@ -39,6 +41,8 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
     ]
     assert [c["command"] for c in h.fake.commands("all_group_chats")] == [
         "ask",
+        "search",
+        "faq",
         "close",
         "open",
         "help",
@@ -46,8 +50,10 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
     ]
     admins = [c["command"] for c in h.fake.commands("all_chat_administrators")]
     assert admins == [
-        *("ask", "close", "open", "help", "profile", "why", "accept", "answering"),
+        *("ask", "search", "faq", "close", "open", "help", "profile"),
+        *("why", "accept", "answering"),
         *("faq_add", "faq_edit", "faq_delete", "faq_restore", "faq_verify", "faq_stale"),
+        "faq_verification",
     ]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]

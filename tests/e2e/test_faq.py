@@ -115,3 +115,59 @@ async def test_asking_anyway_asks_the_peers(h: Harness) -> None:
     assert search.outcome == "asked"
     member = await h.one(select(Member).where(Member.user_id == CHEN.id))
     assert questions[1].asker_id == member.id
+
+
+async def test_a_member_changes_their_faq_consent_in_the_profile(h: Harness) -> None:
+    await accepted(h)
+    await h.say(BOB, "/profile")
+    await h.press(BOB, "📚 My answers in the FAQ", BOB.id)
+    assert "Now: published with your name." in h.last_text(BOB.id)
+    await h.press(BOB, "✅ Yes, without my name", BOB.id)
+    await h.say(CHEN, "/search cadastral", GROUP)
+    await h.press(CHEN, "1", GROUP.id)
+    assert "The cadastral one." in h.last_text(GROUP.id)
+    assert "Answered by" not in h.last_text(GROUP.id)
+    await h.say(BOB, "/profile")
+    await h.press(BOB, "📚 My answers in the FAQ", BOB.id)
+    await h.press(BOB, "No, keep them out", BOB.id)
+    await h.say(CHEN, "/search cadastral", GROUP)
+    assert "Nothing in the FAQ matches" in h.last_text(GROUP.id)
+
+
+async def test_where_moderators_verify_an_accepted_answer_waits_for_them(h: Harness) -> None:
+    await answered(h)
+    await h.say(MARIA, "hola", GROUP)
+    await h.say(CHEN, "/faq_verification on", GROUP)
+    assert "Only the group's administrators" in h.last_text(GROUP.id)
+    h.fake.set_chat_member(GROUP, MARIA, "administrator")
+    await h.say(MARIA, "/faq_verification on", GROUP)
+    assert "cuando un moderador las verifica" in h.last_text(GROUP.id)  # María writes Spanish
+
+    answer = h.fake.sent_messages(GROUP.id)
+    relayed = next(m for m in answer if "The cadastral one." in m.get("text", ""))
+    await h.say(ALICE, "/accept", GROUP, reply_to=relayed)
+    entry = await h.one(select(FaqEntry))
+    assert f"/faq_verify {entry.id}" in h.last_text(GROUP.id)
+    await deliver(h)
+    await h.press(BOB, "✅ Yes, with my name", BOB.id)
+    await h.say(CHEN, "/search cadastral", GROUP)
+    assert "Nothing in the FAQ matches" in h.last_text(GROUP.id)  # not verified yet
+
+    await h.say(MARIA, "/faq_verify", GROUP)
+    assert f"n.º {entry.id} — Which #GIS layers for zoning?" in h.last_text(GROUP.id)
+    await h.say(MARIA, f"/faq_verify {entry.id}", GROUP)
+    await h.say(CHEN, "/search cadastral", GROUP)
+    assert "Which #GIS layers for zoning?" in h.last_text(GROUP.id)
+    await h.say(MARIA, "/faq_verify", GROUP)
+    assert "Ninguna respuesta aceptada" in h.last_text(GROUP.id)
+
+
+async def test_a_private_question_is_met_with_entries_and_can_still_be_asked(h: Harness) -> None:
+    await accepted(h)
+    await h.say(CHEN, "/ask Which GIS layers help with zoning?")
+    assert "These may answer it" in h.last_text(CHEN.id)
+    assert len(await h.all(select(Question))) == 1
+    await h.press(CHEN, "Ask peers anyway", CHEN.id)
+    assert "Question #2 is in Municipal Planners" in h.last_text(CHEN.id)
+    await deliver(h)
+    assert any("Which GIS layers help with zoning?" in t for t in h.replies(GROUP.id))
