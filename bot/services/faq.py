@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.outbox import OutboxService
+from bot.services.tags import MAX_TAG_LENGTH
 from storage.db import transaction
 from storage.models import Answer, Community, FaqEntry, FaqSearch, Member, Question
 from storage.repos.communities import CommunitiesRepo
@@ -33,6 +34,7 @@ MAX_QUERY = 256  # characters of a search kept
 MAX_FAQ_QUESTION = 1000  # characters, for entries written by moderators
 MAX_FAQ_ANSWER = 3000
 MAX_FAQ_TAGS = 10
+MAX_FAQ_TAG = MAX_TAG_LENGTH  # characters of one tag label
 SNIPPET_WORDS = 24
 SIMILAR = 0.4  # pg_trgm similarity a correction needs
 CONSENTS = ("named", "anonymous", "no")
@@ -54,10 +56,17 @@ class UnknownEntry(FaqError):
 
 
 class EmptyEntry(FaqError):
-    """A question or answer with no text."""
+    """A question or answer with no text (`part`: which)."""
+
+    def __init__(self, part: str = "question") -> None:
+        super().__init__(part)
+        self.part = part
 
 
 class EntryTooLong(FaqError):
+    """`part` (question, answer; with `strict` checks also tags: too many, or tag: one too
+    long) is over `limit` characters (tags: in number)."""
+
     def __init__(self, part: str, limit: int) -> None:
         super().__init__(part)
         self.part, self.limit = part, limit
@@ -176,6 +185,35 @@ def highlight(text: str, query: FaqQuery, width: int = SNIPPET_WORDS) -> str:
     head = "… " if best > 0 else ""
     tail = " …" if best + width < len(tokens) else ""
     return head + " ".join(shown) + tail
+
+
+def checked_entry(
+    question: str,
+    answer: str,
+    tags: Sequence[str],
+    *,
+    max_question: int = MAX_FAQ_QUESTION,
+    max_answer: int = MAX_FAQ_ANSWER,
+    max_tags: int = MAX_FAQ_TAGS,
+    strict: bool = False,
+) -> tuple[str, str, list[str]]:
+    """An entry's texts as they are kept: question and answer stripped, each tag with its
+    spaces collapsed, once. Raises EmptyEntry or EntryTooLong. Tags beyond `max_tags` or
+    `MAX_FAQ_TAG` characters are cut, or with `strict` refused (EntryTooLong "tags"/"tag")."""
+    question, answer = question.strip(), answer.strip()
+    if not question or not answer:
+        raise EmptyEntry("question" if not question else "answer")
+    if len(question) > max_question:
+        raise EntryTooLong("question", max_question)
+    if len(answer) > max_answer:
+        raise EntryTooLong("answer", max_answer)
+    labels = list(dict.fromkeys(_SPACE.sub(" ", t).strip() for t in tags if t.strip()))
+    if strict and any(len(label) > MAX_FAQ_TAG for label in labels):
+        raise EntryTooLong("tag", MAX_FAQ_TAG)
+    if strict and len(labels) > max_tags:
+        raise EntryTooLong("tags", max_tags)
+    labels = list(dict.fromkeys(label[:MAX_FAQ_TAG] for label in labels))
+    return question, answer, labels[:max_tags]
 
 
 def display_name(member: Member) -> str:
@@ -586,7 +624,7 @@ class FaqService:
         review_at: datetime | None = None,
         language: str | None = None,
     ) -> EntryView:
-        question, answer, labels = self._checked(question, answer, tags)
+        question, answer, labels = checked_entry(question, answer, tags)
         now = self.clock.now()
         async with transaction(self.session, write=True):
             community = await self.repo.community(community_id)
@@ -630,7 +668,7 @@ class FaqService:
         """Change what is given (review_at None clears the review date)."""
         async with transaction(self.session, write=True):
             entry = await self._of(community_id, entry_id)
-            new_q, new_a, labels = self._checked(
+            new_q, new_a, labels = checked_entry(
                 entry.question if question is None else question,
                 entry.answer if answer is None else answer,
                 entry.tags if tags is None else tags,
@@ -683,18 +721,6 @@ class FaqService:
         await self.repo.audit(
             entry.community_id, actor_id, action, "faq_entry", entry.id, details, self.clock.now()
         )
-
-    @staticmethod
-    def _checked(question: str, answer: str, tags: Sequence[str]) -> tuple[str, str, list[str]]:
-        question, answer = question.strip(), answer.strip()
-        if not question or not answer:
-            raise EmptyEntry()
-        if len(question) > MAX_FAQ_QUESTION:
-            raise EntryTooLong("question", MAX_FAQ_QUESTION)
-        if len(answer) > MAX_FAQ_ANSWER:
-            raise EntryTooLong("answer", MAX_FAQ_ANSWER)
-        labels = list(dict.fromkeys(_SPACE.sub(" ", t).strip()[:40] for t in tags if t.strip()))
-        return question, answer, labels[:MAX_FAQ_TAGS]
 
     # Browsing
 
