@@ -8,8 +8,9 @@ moderator is written to the audit log in the same transaction.
 """
 
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 
@@ -24,7 +25,7 @@ from storage.repos.communities import CommunitiesRepo
 from storage.repos.faq import FaqRepo
 from storage.repos.questions import QuestionsRepo
 from storage.repos.tags import TagsRepo
-from storage.search import MAX_TERMS, fold, query_terms, words
+from storage.search import MAX_TERMS, fold, folded_words, query_terms, words
 from storage.search.faq import FaqHit, FaqIndex, FaqQuery, similarity
 
 MAX_RESULTS = 50  # ranked per search; /search shows them a page at a time
@@ -159,26 +160,53 @@ def parse_query(text: str, *, prefix: bool = False) -> FaqQuery:
 def highlight(text: str, query: FaqQuery, width: int = SNIPPET_WORDS) -> str:
     """HTML: the `width` words of `text` holding most of the query's words, those in bold,
     with … where text was left out."""
-    tokens = re.findall(r"\S+", _SPACE.sub(" ", text))
+    tokens = text.split()
     if not tokens:
         return ""
     exact, start = set(query.terms), query.terms[-1] if query.prefix else None
+    # The text folded at once: token i is folded[i], unless folding made a space (then each
+    # token is folded alone). A token can hold a query word only if it holds its letters.
+    whole = fold(" ".join(tokens))
+    folded = whole.split(" ")
+    if len(folded) != len(tokens):
+        folded = [fold(t) for t in tokens]
+    needles = [*exact, *([start] if start else [])]
+    seen: dict[str, str | None] = {}  # folded token -> the query word it holds
 
     def matches(token: str) -> str | None:
-        for word in words(token):
-            if word in exact or (start is not None and word.startswith(start)):
-                return word
-        return None
+        if token not in seen:
+            seen[token] = (
+                next(
+                    (
+                        w
+                        for w in folded_words(token)
+                        if w in exact or (start is not None and w.startswith(start))
+                    ),
+                    None,
+                )
+                if any(n in token for n in needles)
+                else None
+            )
+        return seen[token]
 
-    found = [matches(t) for t in tokens]
-    best, best_score = 0, -1
-    for i in range(max(1, len(tokens) - width + 1)):
-        window = {w for w in found[i : i + width] if w}
-        score = len(window) * 1000 - i  # most distinct words, earliest
-        if score > best_score:
-            best, best_score = i, score
-    if best_score < 1000:  # no query word in the text: its beginning
-        best = 0
+    if any(n in whole for n in needles):
+        found = [matches(t) for t in folded]
+    else:
+        found = [None] * len(tokens)
+    # The window with the most distinct query words, the earliest of those: slid one token
+    # at a time, counting the words inside.
+    inside: Counter[str] = Counter(w for w in found[:width] if w)
+    best, most = 0, len(inside)
+    for i in range(1, len(tokens) - width + 1):
+        leaving, entering = found[i - 1], found[i + width - 1]
+        if leaving:
+            inside[leaving] -= 1
+            if not inside[leaving]:
+                del inside[leaving]
+        if entering:
+            inside[entering] += 1
+        if len(inside) > most:
+            best, most = i, len(inside)
     shown = []
     for token, hit in zip(tokens[best : best + width], found[best : best + width], strict=True):
         shown.append(f"<b>{escape(token, quote=False)}</b>" if hit else escape(token, quote=False))
@@ -299,9 +327,9 @@ class FaqService:
         result.search_id = search_id
         return result
 
-    async def _rank(
-        self, scopes: Sequence[int], query: FaqQuery, limit: int
-    ) -> list[tuple[FaqEntry, float]]:
+    async def _rank(self, scopes: Sequence[int], query: FaqQuery, limit: int) -> list[FaqHit]:
+        """The best `limit` published entries of `scopes`, best first (their hits: entries
+        are read only for the page shown)."""
         hits: list[FaqHit] = []
         for scope in scopes:
             found = await self.index.top(self.session, scope, query, limit)
@@ -312,18 +340,14 @@ class FaqService:
                 # Below every entry matching all the words.
                 floor = min((h.rank for h in found), default=0.0)
                 found += [
-                    FaqHit(h.entry_id, min(h.rank, floor * 0.999) if found else h.rank)
+                    replace(h, rank=min(h.rank, floor * 0.999)) if found else h
                     for h in more
                     if h.entry_id not in seen
                 ]
             hits += found
-        entries = await self.repo.published([h.entry_id for h in hits])
-        ranked = [(entries[h.entry_id], h.rank) for h in hits if h.entry_id in entries]
         # Equal relevance: verified entries first, then the more helpful, then the newest.
-        ranked.sort(
-            key=lambda p: (-round(p[1], 6), not p[0].verified, -p[0].helpful_count, -p[0].id)
-        )
-        return ranked[:limit]
+        hits.sort(key=lambda h: (-round(h.rank, 6), not h.verified, -h.helpful, -h.entry_id))
+        return hits[:limit]
 
     async def _corrected(self, query: FaqQuery) -> FaqQuery | None:
         """The query with each word the index does not know replaced by the closest one it
@@ -346,28 +370,30 @@ class FaqService:
         self,
         text: str,
         query: FaqQuery,
-        ranked: list[tuple[FaqEntry, float]],
+        ranked: list[FaqHit],
         page: int,
         page_size: int,
     ) -> SearchResult:
         pages = max(1, -(-len(ranked) // page_size))
         page = min(max(page, 0), pages - 1)
         shown = ranked[page * page_size : (page + 1) * page_size]
-        views = await self._views([e for e, _ in shown])
+        entries = await self.repo.published([h.entry_id for h in shown])
+        shown = [h for h in shown if h.entry_id in entries]
+        views = await self._views([entries[h.entry_id] for h in shown])
         hits = [
-            Found(view, self._snippet(entry, query), rank)
-            for (entry, rank), view in zip(shown, views, strict=True)
+            Found(view, self._snippet(entries[h.entry_id], query), h.rank)
+            for h, view in zip(shown, views, strict=True)
         ]
         return SearchResult(text, hits, len(ranked), page, pages, terms=query.terms)
 
     @staticmethod
     def _snippet(entry: FaqEntry, query: FaqQuery) -> str:
+        """The answer's words around the match, or the question's when only it matches."""
         answer = highlight(entry.answer, query)
-        return (
-            answer
-            if "<b>" in answer or "<b>" not in highlight(entry.question, query)
-            else (highlight(entry.question, query))
-        )
+        if "<b>" in answer:
+            return answer
+        question = highlight(entry.question, query)
+        return question if "<b>" in question else answer
 
     async def _views(self, entries: Sequence[FaqEntry]) -> list[EntryView]:
         views = []
