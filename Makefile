@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOCALES := bot/locales
 
-.PHONY: run migrate test lint pytest i18n bench clean
+.PHONY: run migrate test lint pytest i18n bench bench-search clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "peerbot needs Python 3.11 or newer")'
@@ -47,6 +47,10 @@ i18n: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.throughput
+
+# FAQ search beside a raw full-text query, and import speed (100,000 entries; several minutes).
+bench-search: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.search
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,14 +1,17 @@
-"""`peerbot` command line. `--help` and `migrate` never import aiogram (it costs ~2 s)."""
+"""`peerbot` command line. `--help`, `migrate` and `faq` never import aiogram (it costs ~2 s)."""
 
 import argparse
 import asyncio
+import io
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
+EXIT_BAD_ROWS = 1
 
 
 class _Redact(logging.Filter):
@@ -108,6 +111,93 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+def _group(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a chat id: {value!r}") from None
+
+
+async def _faq_import(settings: Settings, data: bytes, fmt: str, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.services.faq_io import BadRows, FaqFileError, FaqIOService
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            service = FaqIOService(session, SystemClock())
+            result = await service.import_file(data, fmt, chat_id=args.community, name=args.file)
+    except BadRows as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"peerbot: {args.file}: {error}", file=sys.stderr)
+        return EXIT_BAD_ROWS
+    except FaqFileError as error:
+        return _fail(str(error))
+    finally:
+        await db.dispose()
+    groups = len(result.groups)
+    print(
+        f"imported {result.count} entr{'y' if result.count == 1 else 'ies'} "
+        f"({result.published} published) into {groups} "
+        f"group{'s' if groups != 1 else ''}"
+        + (f"; {result.skipped} rows of other groups left out" if result.skipped else "")
+    )
+    return 0
+
+
+async def _faq_export(settings: Settings, out: TextIO, fmt: str, chat_id: int | None) -> int:
+    from bot.clock import SystemClock
+    from bot.services.faq_io import FaqFileError, FaqIOService
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            await FaqIOService(session, SystemClock()).export(out, fmt, chat_id=chat_id)
+    except FaqFileError as error:
+        return _fail(str(error))
+    finally:
+        await db.dispose()
+    return 0
+
+
+def cmd_faq(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.faq_io import UnknownFormat, format_of
+
+    try:
+        if args.faq_command == "import":
+            fmt = format_of(args.file, args.format)
+        else:
+            fmt = args.format or (format_of(args.out) if args.out else "csv")
+    except UnknownFormat as error:
+        return _fail(str(error))
+    if args.faq_command == "import":
+        try:
+            with open(args.file, "rb") as file:
+                data = file.read()
+        except OSError as error:
+            return _fail(f"cannot read {args.file}: {error.strerror or error}")
+    code = cmd_migrate(settings)
+    if code:
+        return code
+    if args.faq_command == "import":
+        return asyncio.run(_faq_import(settings, data, fmt, args))
+    if args.out is None:
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            return asyncio.run(_faq_export(settings, out, fmt, args.community))
+        finally:
+            out.flush()
+            out.detach()  # sys.stdout stays open
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="") as file:
+            return asyncio.run(_faq_export(settings, file, fmt, args.community))
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror or error}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="peerbot",
@@ -117,6 +207,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="apply migrations, then run the bot (long polling)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    faq = sub.add_parser("faq", help="import or export FAQ entries (CSV or JSON Lines)")
+    faq.set_defaults(faq_parser=faq)
+    faq_sub = faq.add_subparsers(dest="faq_command", metavar="ACTION")
+    formats = ("csv", "jsonl")
+    imp = faq_sub.add_parser(
+        "import",
+        help="add the entries of a file; a file with a bad row imports nothing",
+        description="Add the FAQ entries of a CSV or JSON Lines file (columns: see README). "
+        "Every row is checked first: with any bad row, nothing is imported and each is "
+        "reported as 'line N: reason' (exit code 1).",
+    )
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--format", choices=formats, help="default: from the file's extension")
+    imp.add_argument("--community", type=_group, metavar="CHAT_ID", help="only this group's rows")
+    exp = faq_sub.add_parser("export", help="write every entry, deleted ones too")
+    exp.add_argument("--format", choices=formats, help="default: from --out's extension, or csv")
+    exp.add_argument("--out", metavar="FILE", help="default: standard output")
+    exp.add_argument(
+        "--community", type=_group, metavar="CHAT_ID", help="only this group's entries"
+    )
     return parser
 
 
@@ -132,6 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     if args.command == "migrate":
         return cmd_migrate(settings)
+    if args.command == "faq":
+        if args.faq_command is None:
+            args.faq_parser.print_help()
+            return EXIT_CONFIG
+        return cmd_faq(settings, args)
     try:
         return cmd_run(settings)
     except KeyboardInterrupt:

@@ -8,8 +8,9 @@ moderator is written to the audit log in the same transaction.
 """
 
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from html import escape
 from zoneinfo import ZoneInfo
@@ -18,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.outbox import OutboxService
+from bot.services.tags import MAX_TAG_LENGTH
 from storage.db import transaction
 from storage.models import Answer, Community, FaqEntry, FaqSearch, Member, Question
 from storage.repos.communities import CommunitiesRepo
 from storage.repos.faq import FaqRepo
 from storage.repos.questions import QuestionsRepo
 from storage.repos.tags import TagsRepo
-from storage.search import MAX_TERMS, fold, query_terms, words
+from storage.search import MAX_TERMS, fold, folded_words, query_terms, words
 from storage.search.faq import FaqHit, FaqIndex, FaqQuery, similarity
 
 MAX_RESULTS = 50  # ranked per search; /search shows them a page at a time
@@ -34,7 +36,7 @@ MAX_QUERY = 256  # characters of a search kept
 MAX_FAQ_QUESTION = 1000  # characters, for entries written by moderators
 MAX_FAQ_ANSWER = 3000
 MAX_FAQ_TAGS = 10
-MAX_FAQ_TAG = 40  # characters of one tag
+MAX_FAQ_TAG = MAX_TAG_LENGTH  # characters of one tag label
 SNIPPET_WORDS = 24
 SIMILAR = 0.4  # pg_trgm similarity a correction needs
 CONSENTS = ("named", "anonymous", "no")
@@ -55,10 +57,17 @@ class UnknownEntry(FaqError):
 
 
 class EmptyEntry(FaqError):
-    """A question or answer with no text."""
+    """A question or answer with no text (`part`: which)."""
+
+    def __init__(self, part: str = "question") -> None:
+        super().__init__(part)
+        self.part = part
 
 
 class EntryTooLong(FaqError):
+    """`part` (question, answer; with `strict` checks also tags: too many, or tag: one too
+    long) is over `limit` characters (tags: in number)."""
+
     def __init__(self, part: str, limit: int) -> None:
         super().__init__(part)
         self.part, self.limit = part, limit
@@ -167,26 +176,53 @@ def parse_query(text: str, *, prefix: bool = False) -> FaqQuery:
 def highlight(text: str, query: FaqQuery, width: int = SNIPPET_WORDS) -> str:
     """HTML: the `width` words of `text` holding most of the query's words, those in bold,
     with … where text was left out."""
-    tokens = re.findall(r"\S+", _SPACE.sub(" ", text))
+    tokens = text.split()
     if not tokens:
         return ""
     exact, start = set(query.terms), query.terms[-1] if query.prefix else None
+    # The text folded at once: token i is folded[i], unless folding made a space (then each
+    # token is folded alone). A token can hold a query word only if it holds its letters.
+    whole = fold(" ".join(tokens))
+    folded = whole.split(" ")
+    if len(folded) != len(tokens):
+        folded = [fold(t) for t in tokens]
+    needles = [*exact, *([start] if start else [])]
+    seen: dict[str, str | None] = {}  # folded token -> the query word it holds
 
     def matches(token: str) -> str | None:
-        for word in words(token):
-            if word in exact or (start is not None and word.startswith(start)):
-                return word
-        return None
+        if token not in seen:
+            seen[token] = (
+                next(
+                    (
+                        w
+                        for w in folded_words(token)
+                        if w in exact or (start is not None and w.startswith(start))
+                    ),
+                    None,
+                )
+                if any(n in token for n in needles)
+                else None
+            )
+        return seen[token]
 
-    found = [matches(t) for t in tokens]
-    best, best_score = 0, -1
-    for i in range(max(1, len(tokens) - width + 1)):
-        window = {w for w in found[i : i + width] if w}
-        score = len(window) * 1000 - i  # most distinct words, earliest
-        if score > best_score:
-            best, best_score = i, score
-    if best_score < 1000:  # no query word in the text: its beginning
-        best = 0
+    if any(n in whole for n in needles):
+        found = [matches(t) for t in folded]
+    else:
+        found = [None] * len(tokens)
+    # The window with the most distinct query words, the earliest of those: slid one token
+    # at a time, counting the words inside.
+    inside: Counter[str] = Counter(w for w in found[:width] if w)
+    best, most = 0, len(inside)
+    for i in range(1, len(tokens) - width + 1):
+        leaving, entering = found[i - 1], found[i + width - 1]
+        if leaving:
+            inside[leaving] -= 1
+            if not inside[leaving]:
+                del inside[leaving]
+        if entering:
+            inside[entering] += 1
+        if len(inside) > most:
+            best, most = i, len(inside)
     shown = []
     for token, hit in zip(tokens[best : best + width], found[best : best + width], strict=True):
         shown.append(f"<b>{escape(token, quote=False)}</b>" if hit else escape(token, quote=False))
@@ -201,6 +237,30 @@ def covers(entry: FaqEntry, query: FaqQuery) -> bool:
     known = set(words(f"{entry.question} {' '.join(entry.tags or [])} {entry.answer}"))
     shared = sum(1 for t in query.terms if t in known)
     return shared * 2 >= len(query.terms) and (shared >= 2 or len(query.terms) == 1)
+
+
+def checked_entry(
+    question: str,
+    answer: str,
+    tags: Sequence[str],
+    *,
+    max_question: int = MAX_FAQ_QUESTION,
+    max_answer: int = MAX_FAQ_ANSWER,
+    max_tags: int = MAX_FAQ_TAGS,
+    strict: bool = False,
+) -> tuple[str, str, list[str]]:
+    """An entry's texts as they are kept: question and answer stripped, each tag with its
+    spaces collapsed, once. Raises EmptyEntry or EntryTooLong. Tags beyond `max_tags` or
+    `MAX_FAQ_TAG` characters are cut, or with `strict` refused (EntryTooLong "tags"/"tag")."""
+    question = _checked_text(question, "question", max_question)
+    answer = _checked_text(answer, "answer", max_answer)
+    labels = list(dict.fromkeys(_SPACE.sub(" ", t).strip() for t in tags if t.strip()))
+    if strict and any(len(label) > MAX_FAQ_TAG for label in labels):
+        raise EntryTooLong("tag", MAX_FAQ_TAG)
+    if strict and len(labels) > max_tags:
+        raise EntryTooLong("tags", max_tags)
+    labels = list(dict.fromkeys(label[:MAX_FAQ_TAG] for label in labels))
+    return question, answer, labels[:max_tags]
 
 
 def display_name(member: Member) -> str:
@@ -291,9 +351,9 @@ class FaqService:
         result.search_id = search_id
         return result
 
-    async def _rank(
-        self, scopes: Sequence[int], query: FaqQuery, limit: int
-    ) -> list[tuple[FaqEntry, float]]:
+    async def _rank(self, scopes: Sequence[int], query: FaqQuery, limit: int) -> list[FaqHit]:
+        """The best `limit` published entries of `scopes`, best first (their hits: entries
+        are read only for the page shown)."""
         hits: list[FaqHit] = []
         for scope in scopes:
             found = await self.index.top(self.session, scope, query, limit)
@@ -304,18 +364,14 @@ class FaqService:
                 # Below every entry matching all the words.
                 floor = min((h.rank for h in found), default=0.0)
                 found += [
-                    FaqHit(h.entry_id, min(h.rank, floor * 0.999) if found else h.rank)
+                    replace(h, rank=min(h.rank, floor * 0.999)) if found else h
                     for h in more
                     if h.entry_id not in seen
                 ]
             hits += found
-        entries = await self.repo.published([h.entry_id for h in hits])
-        ranked = [(entries[h.entry_id], h.rank) for h in hits if h.entry_id in entries]
         # Equal relevance: verified entries first, then the more helpful, then the newest.
-        ranked.sort(
-            key=lambda p: (-round(p[1], 6), not p[0].verified, -p[0].helpful_count, -p[0].id)
-        )
-        return ranked[:limit]
+        hits.sort(key=lambda h: (-round(h.rank, 6), not h.verified, -h.helpful, -h.entry_id))
+        return hits[:limit]
 
     async def _corrected(self, query: FaqQuery) -> FaqQuery | None:
         """The query with each word the index does not know replaced by the closest one it
@@ -338,28 +394,30 @@ class FaqService:
         self,
         text: str,
         query: FaqQuery,
-        ranked: list[tuple[FaqEntry, float]],
+        ranked: list[FaqHit],
         page: int,
         page_size: int,
     ) -> SearchResult:
         pages = max(1, -(-len(ranked) // page_size))
         page = min(max(page, 0), pages - 1)
         shown = ranked[page * page_size : (page + 1) * page_size]
-        views = await self._views([e for e, _ in shown])
+        entries = await self.repo.published([h.entry_id for h in shown])
+        shown = [h for h in shown if h.entry_id in entries]
+        views = await self._views([entries[h.entry_id] for h in shown])
         hits = [
-            Found(view, self._snippet(entry, query), rank)
-            for (entry, rank), view in zip(shown, views, strict=True)
+            Found(view, self._snippet(entries[h.entry_id], query), h.rank)
+            for h, view in zip(shown, views, strict=True)
         ]
         return SearchResult(text, hits, len(ranked), page, pages, terms=query.terms)
 
     @staticmethod
     def _snippet(entry: FaqEntry, query: FaqQuery) -> str:
+        """The answer's words around the match, or the question's when only it matches."""
         answer = highlight(entry.answer, query)
-        return (
-            answer
-            if "<b>" in answer or "<b>" not in highlight(entry.question, query)
-            else (highlight(entry.question, query))
-        )
+        if "<b>" in answer:
+            return answer
+        question = highlight(entry.question, query)
+        return question if "<b>" in question else answer
 
     async def _views(self, entries: Sequence[FaqEntry]) -> list[EntryView]:
         views = []
@@ -440,10 +498,10 @@ class FaqService:
         except EmptySearch:
             return None
         async with transaction(self.session, write=True):
+            hits = await self._rank([community_id], query, SUGGESTIONS * 3)
+            entries = await self.repo.published([h.entry_id for h in hits])
             ranked = [
-                (entry, rank)
-                for entry, rank in await self._rank([community_id], query, SUGGESTIONS * 3)
-                if covers(entry, query)
+                h for h in hits if h.entry_id in entries and covers(entries[h.entry_id], query)
             ][:SUGGESTIONS]
             if not ranked:
                 return None
@@ -633,7 +691,7 @@ class FaqService:
         review_at: datetime | None = None,
         language: str | None = None,
     ) -> EntryView:
-        question, answer, labels = self._checked(question, answer, tags)
+        question, answer, labels = checked_entry(question, answer, tags)
         now = self.clock.now()
         if review_at is not None and review_at <= now:
             raise PastReviewDate()
@@ -681,7 +739,7 @@ class FaqService:
             raise PastReviewDate()
         async with transaction(self.session, write=True):
             entry = await self._of(community_id, entry_id)
-            new_q, new_a, labels = self._checked(
+            new_q, new_a, labels = checked_entry(
                 entry.question if question is None else question,
                 entry.answer if answer is None else answer,
                 entry.tags if tags is None else tags,
@@ -735,14 +793,6 @@ class FaqService:
             entry.community_id, actor_id, action, "faq_entry", entry.id, details, self.clock.now()
         )
 
-    @staticmethod
-    def _checked(question: str, answer: str, tags: Sequence[str]) -> tuple[str, str, list[str]]:
-        question, answer = checked_question(question), checked_answer(answer)
-        labels = list(
-            dict.fromkeys(_SPACE.sub(" ", t).strip()[:MAX_FAQ_TAG] for t in tags if t.strip())
-        )
-        return question, answer, labels[:MAX_FAQ_TAGS]
-
     async def set_verification(
         self, community_id: int, enabled: bool, actor_id: int | None
     ) -> None:
@@ -757,7 +807,7 @@ class FaqService:
             if community.faq_verification == enabled:
                 return
             community.faq_verification, community.updated_at = enabled, now
-            for entry in await self.repo.all_of(community_id):
+            for entry in await self.repo.of_community(community_id):
                 if enabled and entry.published and not entry.verified:
                     entry.verified, entry.verified_at = True, now
                 elif not enabled and not entry.published:
@@ -780,7 +830,7 @@ class FaqService:
                 return []
             entries = [
                 e
-                for e in await self.repo.all_of(community_id)
+                for e in await self.repo.of_community(community_id)
                 if not e.verified and e.deleted_at is None and e.source == "answer"
             ]
             return await self._views(entries[:limit])

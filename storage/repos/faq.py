@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, Community, FaqEntry, FaqSearch, Member
@@ -32,6 +32,13 @@ class FaqRepo:
     async def of_author(self, member_id: int) -> list[FaqEntry]:
         rows = await self.session.scalars(
             select(FaqEntry).where(FaqEntry.author_id == member_id, FaqEntry.source == "answer")
+        )
+        return list(rows)
+
+    async def of_community(self, community_id: int) -> list[FaqEntry]:
+        """Every entry of the community (deleted ones too), oldest first."""
+        rows = await self.session.scalars(
+            select(FaqEntry).where(FaqEntry.community_id == community_id).order_by(FaqEntry.id)
         )
         return list(rows)
 
@@ -99,12 +106,71 @@ class FaqRepo:
             .values(helpful_count=FaqEntry.helpful_count + 1)
         )
 
-    async def all_of(self, community_id: int | None) -> list[FaqEntry]:
-        """Every entry (deleted ones too), oldest first, for export."""
-        query = select(FaqEntry).order_by(FaqEntry.id)
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert entries given as column values, in one executemany; returns their ids, in
+        the order given (ascending). The ids are taken first: INSERT ... RETURNING in a given
+        order would cost SQLite one statement per row."""
+        if not rows:
+            return []
+        if self.session.get_bind().dialect.name == "sqlite":  # the writer holds the lock
+            last = await self.session.scalar(select(func.coalesce(func.max(FaqEntry.id), 0)))
+            ids = list(range(int(last or 0) + 1, int(last or 0) + 1 + len(rows)))
+        else:
+            ids = sorted(
+                await self.session.scalars(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence('faq_entries', 'id')) "
+                        "FROM generate_series(1, :n)"
+                    ),
+                    {"n": len(rows)},
+                )
+            )
+        await self.session.execute(
+            insert(FaqEntry), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+        )
+        return ids
+
+    async def communities_by_chat(self, chat_ids: Sequence[int]) -> dict[int, Community]:
+        if not chat_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(Community).where(Community.chat_id.in_(sorted(set(chat_ids))))
+        )
+        return {c.chat_id: c for c in rows}
+
+    EXPORTED = (
+        FaqEntry.id,
+        FaqEntry.question,
+        FaqEntry.answer,
+        FaqEntry.tags,
+        FaqEntry.language,
+        FaqEntry.source,
+        FaqEntry.verified,
+        FaqEntry.verified_at,
+        FaqEntry.review_at,
+        FaqEntry.published,
+        FaqEntry.deleted_at,
+        FaqEntry.view_count,
+        FaqEntry.helpful_count,
+        FaqEntry.created_at,
+        FaqEntry.updated_at,
+    )
+
+    async def export_page(
+        self, community_id: int | None, after_id: int, limit: int
+    ) -> list[Row[Any]]:
+        """Entries (deleted ones too) with ids above `after_id`, oldest first, as column values
+        (`EXPORTED`, then the group's chat id): an export reads them a page at a time."""
+        query = (
+            select(*self.EXPORTED, Community.chat_id)
+            .join(Community, Community.id == FaqEntry.community_id)
+            .where(FaqEntry.id > after_id)
+            .order_by(FaqEntry.id)
+            .limit(limit)
+        )
         if community_id is not None:
             query = query.where(FaqEntry.community_id == community_id)
-        return list(await self.session.scalars(query))
+        return list(await self.session.execute(query))
 
     async def count(self, community_id: int) -> int:
         return int(

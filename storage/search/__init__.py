@@ -42,6 +42,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Lower case without diacritics (é → e, ё → е, ß → ss), for texts and queries alike."""
+    if text.isascii():  # the same, without decomposing (most English and Indonesian text)
+        return text.lower()
     # Compatibility forms first (𝐓 → T), then case (T → t), then what casefold composed.
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return unicodedata.normalize(
@@ -55,6 +57,11 @@ STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())
 def words(text: str) -> list[str]:
     """The folded words of `text`: runs of letters and digits, nothing else."""
     return _WORD.findall(fold(text))
+
+
+def folded_words(folded: str) -> list[str]:
+    """`words` of a text already folded."""
+    return _WORD.findall(folded)
 
 
 def index_text(text: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.search import index_text, words
+from storage.search import words
 
 INDEX = "faq_fts"
 TERMS = "faq_fts_terms"  # every indexed word once, for spelling correction
@@ -40,16 +40,14 @@ class FaqQuery:
 class FaqHit:
     entry_id: int
     rank: float  # > 0, higher is more relevant
+    # The entry's own, for breaking ties without reading it (only published entries are hits).
+    verified: bool = False
+    helpful: int = 0
 
 
-def vocabulary(*texts: str) -> set[str]:
-    """The words of `texts` worth correcting a query towards (not numbers, not tiny)."""
-    return {
-        w
-        for t in texts
-        for w in words(t)
-        if MIN_TERM_WORD <= len(w) <= MAX_TERM_WORD and not w.isdigit()
-    }
+def _correctable(word: str) -> bool:
+    """A word worth correcting a query towards (not a number, not tiny)."""
+    return MIN_TERM_WORD <= len(word) <= MAX_TERM_WORD and not word.isdigit()
 
 
 def trigrams(word: str) -> set[str]:
@@ -127,7 +125,8 @@ class FaqIndex:
     async def top(
         self, session: AsyncSession, scope: int, query: FaqQuery, limit: int
     ) -> list[FaqHit]:
-        """The best `limit` entries of `scope` for `query`, most relevant first."""
+        """The best `limit` published entries of `scope` for `query`, most relevant first,
+        with what breaks their ties (read with them: no second query)."""
         raise NotImplementedError
 
     async def known_terms(self, session: AsyncSession, word: str, limit: int) -> list[str]:
@@ -135,24 +134,26 @@ class FaqIndex:
         raise NotImplementedError
 
     @staticmethod
-    def _rows(entries: Sequence[dict[str, object]]) -> list[dict[str, object]]:
-        return [
-            {
-                "id": e["id"],
-                "scope": e["scope"],
-                "question": index_text(str(e["question"])),
-                "tags": index_text(" ".join(e["tags"])),  # type: ignore[arg-type]
-                "answer": index_text(str(e["answer"])),
-            }
-            for e in entries
-        ]
-
-    @staticmethod
-    def _terms(entries: Sequence[dict[str, object]]) -> list[dict[str, str]]:
-        found: set[str] = set()
+    def _prepared(
+        entries: Sequence[dict[str, object]],
+    ) -> tuple[list[dict[str, object]], list[dict[str, str]]]:
+        """The index's rows (texts as `index_text`) and the new vocabulary, each text folded
+        and split once."""
+        rows, found = [], set()
         for e in entries:
-            found |= vocabulary(str(e["question"]), " ".join(e["tags"]), str(e["answer"]))  # type: ignore[arg-type]
-        return [{"t": t} for t in sorted(found)]
+            question, answer = words(str(e["question"])), words(str(e["answer"]))
+            tags = words(" ".join(e["tags"]))  # type: ignore[arg-type]
+            rows.append(
+                {
+                    "id": e["id"],
+                    "scope": e["scope"],
+                    "question": " ".join(question),
+                    "tags": " ".join(tags),
+                    "answer": " ".join(answer),
+                }
+            )
+            found.update(question, tags, answer)
+        return rows, [{"t": t} for t in sorted(found) if _correctable(t)]
 
 
 def _sqlite_expression(query: FaqQuery) -> str:
@@ -174,12 +175,17 @@ class SqliteFaqIndex(FaqIndex):
     )
     _REMOVE = text(f"DELETE FROM {INDEX} WHERE rowid = (:scope << 32) | :id")
     _TERM = text(f"INSERT OR IGNORE INTO {TERMS} (term) VALUES (:t)")
+    # Ranked first (bm25 can only be computed in the full-text query), then joined to the
+    # entries for their tie-breakers.
     _TOP = text(
-        f"SELECT rowid, bm25({INDEX}, {', '.join(map(str, WEIGHTS))}) FROM {INDEX} "
+        "SELECT t.rowid, t.score, e.verified, e.helpful_count FROM ("
+        f"SELECT rowid, bm25({INDEX}, {', '.join(map(str, WEIGHTS))}) AS score FROM {INDEX} "
         f"WHERE {INDEX} MATCH :q AND rowid <= :hi AND rowid >= coalesce(("
         f"SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH :q AND rowid BETWEEN :lo AND :hi "
         "ORDER BY rowid DESC LIMIT 1 OFFSET :cap), :lo) "
-        f"ORDER BY bm25({INDEX}, {', '.join(map(str, WEIGHTS))}) LIMIT :n"
+        "ORDER BY score LIMIT :n"
+        f") AS t JOIN faq_entries AS e ON e.id = t.rowid & {(1 << SCOPE_BITS) - 1} "
+        "WHERE e.published ORDER BY t.score"
     )
     _LIKE = text(f"SELECT term FROM {TRIGRAMS} WHERE {TRIGRAMS} MATCH :q ORDER BY rank LIMIT :n")
 
@@ -199,8 +205,8 @@ class SqliteFaqIndex(FaqIndex):
     async def put_many(self, session: AsyncSession, entries: Sequence[dict[str, object]]) -> None:
         if not entries:
             return
-        await session.execute(self._PUT, self._rows(entries))
-        terms = self._terms(entries)
+        rows, terms = self._prepared(entries)
+        await session.execute(self._PUT, rows)
         if terms:
             await session.execute(self._TERM, terms)
 
@@ -225,7 +231,8 @@ class SqliteFaqIndex(FaqIndex):
             },
         )
         mask = (1 << SCOPE_BITS) - 1
-        return [FaqHit(int(r) & mask, -float(s)) for r, s in rows if -float(s) > 0]
+        hits = [FaqHit(int(r) & mask, -float(s), bool(v), int(h)) for r, s, v, h in rows]
+        return [h for h in hits if h.rank > 0]
 
     async def known_terms(self, session: AsyncSession, word: str, limit: int) -> list[str]:
         # The trigram tokenizer reads a quoted three-letter string as "contains these three".
@@ -259,12 +266,15 @@ class PostgresFaqIndex(FaqIndex):
     )
     _TERM = text(f"INSERT INTO {TERMS} (term) VALUES (:t) ON CONFLICT DO NOTHING")
     # The newest CANDIDATES matches are found without ranking (the GIN index, then the doc
-    # ids); only those are ranked.
+    # ids); only those are ranked, and the best joined to the entries for their tie-breakers.
     _TOP = text(
+        "SELECT t.doc_id, t.r, e.verified, e.helpful_count FROM ("
         "SELECT doc_id, ts_rank_cd(vector, q) AS r FROM ("
         f"SELECT doc_id, vector FROM {INDEX} WHERE scope = :scope "
         "AND vector @@ to_tsquery('simple', :q) ORDER BY doc_id DESC LIMIT :cap"
         ") AS m, to_tsquery('simple', :q) AS q ORDER BY r DESC, doc_id DESC LIMIT :n"
+        ") AS t JOIN faq_entries AS e ON e.id = t.doc_id WHERE e.published "
+        "ORDER BY t.r DESC, t.doc_id DESC"
     )
     _LIKE = text(
         f"SELECT term FROM {TERMS} WHERE term % :w "
@@ -286,8 +296,8 @@ class PostgresFaqIndex(FaqIndex):
     async def put_many(self, session: AsyncSession, entries: Sequence[dict[str, object]]) -> None:
         if not entries:
             return
-        await session.execute(self._PUT, self._rows(entries))
-        terms = self._terms(entries)
+        rows, terms = self._prepared(entries)
+        await session.execute(self._PUT, rows)
         if terms:
             await session.execute(self._TERM, terms)
 
@@ -303,7 +313,7 @@ class PostgresFaqIndex(FaqIndex):
         rows = await session.execute(
             self._TOP, {"q": source, "scope": scope, "cap": CANDIDATES, "n": limit}
         )
-        return [FaqHit(int(d), float(r)) for d, r in rows if float(r) > 0]
+        return [FaqHit(int(d), float(r), bool(v), int(h)) for d, r, v, h in rows if float(r) > 0]
 
     async def known_terms(self, session: AsyncSession, word: str, limit: int) -> list[str]:
         return list(await session.scalars(self._LIKE, {"w": word, "n": limit}))

@@ -140,3 +140,11 @@ async def test_any_text_is_searched_without_error(services, community, text) -> 
     for prefix in (False, True):
         with contextlib.suppress(EmptySearch):
             await faq.search([community["id"]], text, prefix=prefix)
+
+
+def test_a_snippet_shows_a_word_found_once_deep_in_the_answer() -> None:
+    query = parse_query("catastro")
+    text = " ".join(["palabra"] * 40) + " Según el Catastro, " + " ".join(["fin"] * 40)
+    snippet = highlight(text, query)
+    assert "<b>Catastro,</b>" in snippet
+    assert snippet.startswith("… ") and snippet.endswith(" …")
