@@ -77,6 +77,7 @@ COLUMNS = (
 SOURCES = ("answer", "moderator", "import")
 MAX_COUNT = 2**31 - 1  # an INTEGER column
 PAGE = 1000  # entries read at a time by an export
+CHUNK = 5000  # entries written at a time by an import (all in one transaction)
 AUDIT_ACTION = "faq_import"
 _LANGUAGE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,7}")
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
@@ -403,8 +404,9 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, object]]]:
 
 
 def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, object]]]:
-    # Lines end at \\n only: U+2028 and other separators are text inside JSON strings.
-    for number, line in enumerate(text.split("\n"), start=1):
+    # Lines end at a newline only: U+2028 and other separators are text inside JSON strings.
+    for number, line in enumerate(io.StringIO(text, newline="\n"), start=1):
+        line = line.removesuffix("\n")
         if not line.strip():
             continue
         try:
@@ -486,29 +488,34 @@ class FaqIOService:
             ]
             if problems:
                 raise BadRows(problems)
-            values = []
-            for row in kept:
-                community = groups[row.chat_id]  # type: ignore[index]
-                entry = {**row.values, "community_id": community.id}
-                # As FaqService publishes: where the group verifies accepted answers first,
-                # an unverified one waits.
-                if entry["source"] == "answer" and not entry["verified"]:
-                    entry["published"] = entry["published"] and not community.faq_verification
-                values.append(entry)
-            ids = await self.repo.add_many(values)
-            published = [
-                {
-                    "id": entry_id,
-                    "scope": v["community_id"],
-                    "question": v["question"],
-                    "tags": v["tags"],
-                    "answer": v["answer"],
-                }
-                for entry_id, v in zip(ids, values, strict=True)
-                if v["published"]
-            ]
-            await FaqIndex.for_session(self.session).put_many(self.session, published)
-            result.count, result.published = len(values), len(published)
+            index = FaqIndex.for_session(self.session)
+            for start in range(0, len(kept), CHUNK):  # one chunk's copies in memory at a time
+                values = []
+                for row in kept[start : start + CHUNK]:
+                    community = groups[row.chat_id]  # type: ignore[index]
+                    entry = {**row.values, "community_id": community.id}
+                    # As FaqService publishes: where the group verifies accepted answers first,
+                    # an unverified one waits.
+                    if entry["source"] == "answer" and not entry["verified"]:
+                        entry["published"] = entry["published"] and not community.faq_verification
+                    values.append(entry)
+                ids = await self.repo.add_many(values)
+                published = [
+                    {
+                        "id": entry_id,
+                        "scope": v["community_id"],
+                        "question": v["question"],
+                        "tags": v["tags"],
+                        "answer": v["answer"],
+                    }
+                    for entry_id, v in zip(ids, values, strict=True)
+                    if v["published"]
+                ]
+                await index.put_many(self.session, published)
+                result.count += len(values)
+                result.published += len(published)
+            if result.count:
+                await index.analyze(self.session)
             result.groups = dict(Counter(r.chat_id for r in kept))  # type: ignore[arg-type]
             if result.count:
                 only = next(iter(groups.values())) if len(groups) == 1 else None
