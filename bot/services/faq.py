@@ -739,10 +739,19 @@ class FaqService:
             raise PastReviewDate()
         async with transaction(self.session, write=True):
             entry = await self._of(community_id, entry_id)
+            # What is not changed is kept as it is, within the limits it came with (an
+            # accepted answer may be longer than a moderator's entry).
             new_q, new_a, labels = checked_entry(
                 entry.question if question is None else question,
                 entry.answer if answer is None else answer,
                 entry.tags if tags is None else tags,
+                max_question=MAX_FAQ_QUESTION
+                if question
+                else max(MAX_FAQ_QUESTION, len(entry.question)),
+                max_answer=MAX_FAQ_ANSWER if answer else max(MAX_FAQ_ANSWER, len(entry.answer)),
+                max_tags=MAX_FAQ_TAGS
+                if tags is not None
+                else max(MAX_FAQ_TAGS, len(entry.tags or [])),
             )
             before = {"question": entry.question, "answer": entry.answer, "tags": entry.tags}
             entry.question, entry.answer, entry.tags = new_q, new_a, labels

@@ -57,3 +57,17 @@ async def test_switching_verification_on_keeps_what_is_published(services, group
     async with transaction(session, write=False):
         actions = list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions == ["faq_add", "faq_verification"]
+
+
+async def test_editing_one_part_of_a_long_accepted_answer_keeps_the_rest(services, group) -> None:
+    c = group["id"]
+    entry = await services().faq.add(c, None, "Short question", "Short answer.")
+    faq = services().faq
+    from storage.models import FaqEntry
+
+    long_question = "Which layers " * 120  # 1,560 characters: as long as a question may be
+    async with transaction(faq.session, write=True):
+        row = await faq.session.get(FaqEntry, entry.id)
+        row.question, row.source = long_question.strip(), "answer"
+    edited = await services().faq.edit(c, entry.id, None, tags=["GIS"])
+    assert edited.tags == ("GIS",) and edited.question == long_question.strip()
