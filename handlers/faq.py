@@ -248,10 +248,7 @@ async def cb_faq(query: CallbackQuery, callback_data: FaqCb, actor: Actor, faq: 
 async def _faq_view(
     callback: FaqCb, actor: Actor, faq: FaqService, scopes: list[int]
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    if callback.act == "o":
-        entry = await faq.open(callback.n, scopes)
-        return entry_card(entry), _back_markup(callback)
-    if callback.act == "e":
+    if callback.act in ("o", "e"):  # an entry in full, from a search or a topic
         entry = await faq.open(callback.n, scopes)
         return entry_card(entry), _back_markup(callback)
     if callback.act == "t":

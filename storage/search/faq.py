@@ -15,7 +15,7 @@ ranked, found by walking the match list backwards (entry ids grow with time), wh
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.search import words
@@ -102,6 +102,10 @@ class FaqIndex:
             return SqliteFaqIndex()
         return PostgresFaqIndex()
 
+    _PUT: TextClause  # parameters: id, scope, question, tags, answer (folded words)
+    _TERM: TextClause  # parameter: t, a word of the vocabulary (once, whatever is given)
+    _REPLACES_BY_DELETE = False  # FTS5 has no upsert: an entry is deleted, then inserted
+
     async def put(
         self,
         session: AsyncSession,
@@ -112,12 +116,20 @@ class FaqIndex:
         answer: str,
     ) -> None:
         """Index the entry (replacing what it said before) and learn its words."""
-        raise NotImplementedError
+        if self._REPLACES_BY_DELETE:
+            await self.remove(session, entry_id, scope)
+        entry = {"id": entry_id, "scope": scope, "question": question, "tags": tags}
+        await self.put_many(session, [{**entry, "answer": answer}])
 
     async def put_many(self, session: AsyncSession, entries: Sequence[dict[str, object]]) -> None:
         """Index many entries at once (keys: id, scope, question, tags, answer), for imports
         and backfills."""
-        raise NotImplementedError
+        if not entries:
+            return
+        rows, terms = self._prepared(entries)
+        await session.execute(self._PUT, rows)
+        if terms:
+            await session.execute(self._TERM, terms)
 
     async def remove(self, session: AsyncSession, entry_id: int, scope: int) -> None:
         raise NotImplementedError
@@ -180,6 +192,7 @@ class SqliteFaqIndex(FaqIndex):
     )
     _REMOVE = text(f"DELETE FROM {INDEX} WHERE rowid = (:scope << 32) | :id")
     _TERM = text(f"INSERT OR IGNORE INTO {TERMS} (term) VALUES (:t)")
+    _REPLACES_BY_DELETE = True
     # Ranked first (bm25 can only be computed in the full-text query), then joined to the
     # entries for their tie-breakers.
     _TOP = text(
@@ -193,27 +206,6 @@ class SqliteFaqIndex(FaqIndex):
         "WHERE e.published ORDER BY t.score"
     )
     _LIKE = text(f"SELECT term FROM {TRIGRAMS} WHERE {TRIGRAMS} MATCH :q ORDER BY rank LIMIT :n")
-
-    async def put(
-        self,
-        session: AsyncSession,
-        entry_id: int,
-        scope: int,
-        question: str,
-        tags: Sequence[str],
-        answer: str,
-    ) -> None:
-        await self.remove(session, entry_id, scope)
-        entry = {"id": entry_id, "scope": scope, "question": question, "tags": tags}
-        await self.put_many(session, [{**entry, "answer": answer}])
-
-    async def put_many(self, session: AsyncSession, entries: Sequence[dict[str, object]]) -> None:
-        if not entries:
-            return
-        rows, terms = self._prepared(entries)
-        await session.execute(self._PUT, rows)
-        if terms:
-            await session.execute(self._TERM, terms)
 
     async def remove(self, session: AsyncSession, entry_id: int, scope: int) -> None:
         await session.execute(self._REMOVE, {"id": entry_id, "scope": scope})
@@ -285,26 +277,6 @@ class PostgresFaqIndex(FaqIndex):
         f"SELECT term FROM {TERMS} WHERE term % :w "
         "ORDER BY similarity(term, :w) DESC, term LIMIT :n"
     )
-
-    async def put(
-        self,
-        session: AsyncSession,
-        entry_id: int,
-        scope: int,
-        question: str,
-        tags: Sequence[str],
-        answer: str,
-    ) -> None:
-        entry = {"id": entry_id, "scope": scope, "question": question, "tags": tags}
-        await self.put_many(session, [{**entry, "answer": answer}])
-
-    async def put_many(self, session: AsyncSession, entries: Sequence[dict[str, object]]) -> None:
-        if not entries:
-            return
-        rows, terms = self._prepared(entries)
-        await session.execute(self._PUT, rows)
-        if terms:
-            await session.execute(self._TERM, terms)
 
     async def remove(self, session: AsyncSession, entry_id: int, scope: int) -> None:
         await session.execute(text(f"DELETE FROM {INDEX} WHERE doc_id = :id"), {"id": entry_id})
