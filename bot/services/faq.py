@@ -10,7 +10,7 @@ moderator is written to the audit log in the same transaction.
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from html import escape
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ from storage.repos.faq import FaqRepo
 from storage.repos.questions import QuestionsRepo
 from storage.repos.tags import TagsRepo
 from storage.search import MAX_TERMS, fold, folded_words, query_terms, words
-from storage.search.faq import FaqHit, FaqIndex, FaqQuery, similarity
+from storage.search.faq import FaqDoc, FaqHit, FaqIndex, FaqQuery, similarity, spelling_keys
 
 MAX_RESULTS = 50  # ranked per search; /search shows them a page at a time
 PAGE = 5
@@ -223,15 +223,18 @@ def highlight(text: str, query: FaqQuery, width: int = SNIPPET_WORDS) -> str:
             inside[entering] += 1
         if len(inside) > most:
             best, most = i, len(inside)
-    shown = []
-    for token, hit in zip(tokens[best : best + width], found[best : best + width], strict=True):
-        shown.append(f"<b>{escape(token, quote=False)}</b>" if hit else escape(token, quote=False))
+    # Escaping keeps spaces where they were: the escaped text splits into the same tokens.
+    escaped = escape(" ".join(tokens[best : best + width]), quote=False).split(" ")
+    shown = [
+        f"<b>{token}</b>" if hit else token
+        for token, hit in zip(escaped, found[best : best + width], strict=True)
+    ]
     head = "… " if best > 0 else ""
     tail = " …" if best + width < len(tokens) else ""
     return head + " ".join(shown) + tail
 
 
-def covers(entry: FaqEntry, query: FaqQuery) -> bool:
+def covers(entry: FaqEntry | FaqDoc, query: FaqQuery) -> bool:
     """Says enough of what the query asks to be suggested as its answer: at least half of
     its words (and two, when it has several)."""
     known = set(words(f"{entry.question} {' '.join(entry.tags or [])} {entry.answer}"))
@@ -264,7 +267,75 @@ def checked_entry(
 
 
 def display_name(member: Member) -> str:
-    return " ".join(p for p in (member.first_name, member.last_name) if p)
+    return _name(member.first_name, member.last_name)
+
+
+def _name(first: str | None, last: str | None) -> str:
+    return " ".join(p for p in (first, last) if p)
+
+
+def _spelling_keys(query: FaqQuery) -> list[str]:
+    return sorted(set().union(*(spelling_keys(t) for t in query.terms)))
+
+
+def _view(
+    entry: FaqEntry | FaqDoc,
+    entry_id: int,
+    now: datetime,
+    *,
+    verified: bool,
+    helpful: int,
+    deleted: bool,
+    published: bool,
+    author_name: str | None,
+    question_number: int | None,
+    group_chat_id: int | None,
+    group_message_id: int | None,
+) -> EntryView:
+    return EntryView(
+        id=entry_id,
+        community_id=entry.community_id,
+        question=entry.question,
+        answer=entry.answer,
+        tags=tuple(entry.tags or ()),
+        language=entry.language,
+        source=entry.source,
+        verified=verified,
+        stale=entry.review_at is not None and entry.review_at <= now,
+        review_at=entry.review_at,
+        author_name=author_name,
+        question_number=question_number,
+        group_chat_id=group_chat_id,
+        group_message_id=group_message_id,
+        deleted=deleted,
+        published=published,
+        views=entry.view_count,
+        helpful=helpful,
+        updated_at=entry.updated_at,
+    )
+
+
+def _doc_view(hit: FaqHit, now: datetime) -> EntryView:
+    """A search hit read with its entry (a published one)."""
+    doc = hit.doc
+    assert doc is not None
+    return _view(
+        doc,
+        hit.entry_id,
+        now,
+        verified=hit.verified,
+        helpful=hit.helpful,
+        deleted=False,
+        published=True,
+        author_name=(
+            _name(doc.author_first_name, doc.author_last_name)
+            if doc.author_consent == "named"
+            else None
+        ),
+        question_number=doc.question_number,
+        group_chat_id=doc.group_chat_id,
+        group_message_id=doc.group_message_id,
+    )
 
 
 class FaqService:
@@ -310,12 +381,15 @@ class FaqService:
         page `page` of `page_size`. `log`: (member, kind) to record the search (its id is then
         in the result, for paging). Raises EmptySearch when `text` has no word."""
         query = parse_query(text, prefix=prefix)
+        page = max(page, 0)
+        window = (page * page_size, (page + 1) * page_size)
         async with transaction(self.session, write=log is not None):
-            ranked, corrected = await self._rank(scopes, query, limit), None
-            if not ranked and not query.prefix:
-                fixed = await self._corrected(query)
+            ranked, similar = await self._rank(scopes, query, limit, window, spell=True)
+            corrected = None
+            if not ranked and not query.prefix and scopes:
+                fixed = await self._corrected(query, similar)
                 if fixed is not None:
-                    ranked = await self._rank(scopes, fixed, limit)
+                    ranked, _ = await self._rank(scopes, fixed, limit, window)
                     if ranked:
                         query, corrected = fixed, fixed.terms
             result = await self._page(text, query, ranked, page, page_size)
@@ -351,39 +425,57 @@ class FaqService:
         result.search_id = search_id
         return result
 
-    async def _rank(self, scopes: Sequence[int], query: FaqQuery, limit: int) -> list[FaqHit]:
-        """The best `limit` published entries of `scopes`, best first (their hits: entries
-        are read only for the page shown)."""
+    async def _rank(
+        self,
+        scopes: Sequence[int],
+        query: FaqQuery,
+        limit: int,
+        window: tuple[int, int],
+        *,
+        spell: bool = False,
+    ) -> tuple[list[FaqHit], list[tuple[str, str]] | None]:
+        """The best `limit` published entries of `scopes`, best first, those at places
+        `window` with their entries (one statement per community). With `spell`, and one
+        community, what a correction needs when nothing is found (see `_corrected`; None
+        when it was not looked up)."""
+        if len(scopes) == 1:
+            keys = _spelling_keys(query) if spell and not query.prefix else []
+            found = await self.index.top(
+                self.session, scopes[0], query, limit, shown=window, spelling=keys
+            )
+            return found.hits, found.similar if keys else None
         hits: list[FaqHit] = []
-        for scope in scopes:
-            found = await self.index.top(self.session, scope, query, limit)
-            if len(found) < limit and len(query.terms) > 1:  # fill with entries matching some
-                seen = {h.entry_id for h in found}
-                wider = FaqQuery(query.terms, prefix=query.prefix, any=True)
-                more = await self.index.top(self.session, scope, wider, limit)
-                # Below every entry matching all the words.
-                floor = min((h.rank for h in found), default=0.0)
-                found += [
-                    replace(h, rank=min(h.rank, floor * 0.999)) if found else h
-                    for h in more
-                    if h.entry_id not in seen
-                ]
-            hits += found
-        # Equal relevance: verified entries first, then the more helpful, then the newest.
-        hits.sort(key=lambda h: (-round(h.rank, 6), not h.verified, -h.helpful, -h.entry_id))
-        return hits[:limit]
+        for scope in scopes:  # which are shown is known once all are merged
+            found = await self.index.top(self.session, scope, query, limit, shown=(0, window[1]))
+            hits += found.hits
+        hits.sort(key=lambda h: h.order)
+        return hits[:limit], None
 
-    async def _corrected(self, query: FaqQuery) -> FaqQuery | None:
+    async def _corrected(
+        self, query: FaqQuery, similar: list[tuple[str, str]] | None
+    ) -> FaqQuery | None:
         """The query with each word the index does not know replaced by the closest one it
-        does (None when no word could be corrected)."""
+        does (None when no word could be corrected). Words one typo away (`similar`: their
+        shared spelling keys, looked up now when None) are taken first; only for a word with
+        none are words sharing trigrams compared (slower: many share one)."""
+        if similar is None:
+            similar = await self.index.spelled(self.session, _spelling_keys(query))
+        near: dict[str, set[str]] = {}
+        for key, word in similar:
+            near.setdefault(key, set()).add(word)
         changed, terms = False, []
         for term in query.terms:
-            candidates = await self.index.known_terms(self.session, term, 20)
-            if term in candidates:
+            typo = set().union(*(near.get(k, set()) for k in spelling_keys(term)))
+            if term in typo:
                 terms.append(term)
                 continue
+            if typo:
+                terms.append(max(typo, key=lambda c: (similarity(term, c), c)))
+                changed = True
+                continue
+            candidates = await self.index.known_terms(self.session, term, 20)
             scored = sorted(((similarity(term, c), c) for c in candidates), reverse=True)
-            if scored and scored[0][0] >= SIMILAR:
+            if term not in candidates and scored and scored[0][0] >= SIMILAR:
                 terms.append(scored[0][1])
                 changed = True
             else:
@@ -401,17 +493,24 @@ class FaqService:
         pages = max(1, -(-len(ranked) // page_size))
         page = min(max(page, 0), pages - 1)
         shown = ranked[page * page_size : (page + 1) * page_size]
-        entries = await self.repo.published([h.entry_id for h in shown])
-        shown = [h for h in shown if h.entry_id in entries]
-        views = await self._views([entries[h.entry_id] for h in shown])
+        read: dict[int, tuple[EntryView, FaqEntry | FaqDoc]] = {}
+        now = self.clock.now()
+        for hit in shown:
+            if hit.doc is not None:
+                read[hit.entry_id] = (_doc_view(hit, now), hit.doc)
+        if len(read) < len(shown):  # past the last page (when fewer were found): read them
+            entries = await self.repo.published([h.entry_id for h in shown])
+            views = await self._views(list(entries.values()))
+            read.update((e.id, (v, e)) for e, v in zip(entries.values(), views, strict=True))
         hits = [
-            Found(view, self._snippet(entries[h.entry_id], query), h.rank)
-            for h, view in zip(shown, views, strict=True)
+            Found(read[h.entry_id][0], self._snippet(read[h.entry_id][1], query), h.rank)
+            for h in shown
+            if h.entry_id in read
         ]
         return SearchResult(text, hits, len(ranked), page, pages, terms=query.terms)
 
     @staticmethod
-    def _snippet(entry: FaqEntry, query: FaqQuery) -> str:
+    def _snippet(entry: FaqEntry | FaqDoc, query: FaqQuery) -> str:
         """The answer's words around the match, or the question's when only it matches."""
         answer = highlight(entry.answer, query)
         if "<b>" in answer:
@@ -433,26 +532,18 @@ class FaqService:
                     number, message_id = question.number, question.group_message_id
                     chat_id = community.chat_id
             views.append(
-                EntryView(
-                    id=entry.id,
-                    community_id=entry.community_id,
-                    question=entry.question,
-                    answer=entry.answer,
-                    tags=tuple(entry.tags or ()),
-                    language=entry.language,
-                    source=entry.source,
+                _view(
+                    entry,
+                    entry.id,
+                    now,
                     verified=entry.verified,
-                    stale=entry.review_at is not None and entry.review_at <= now,
-                    review_at=entry.review_at,
+                    helpful=entry.helpful_count,
+                    deleted=entry.deleted_at is not None,
+                    published=entry.published,
                     author_name=display_name(author) if named and author else None,
                     question_number=number,
                     group_chat_id=chat_id,
                     group_message_id=message_id,
-                    deleted=entry.deleted_at is not None,
-                    published=entry.published,
-                    views=entry.view_count,
-                    helpful=entry.helpful_count,
-                    updated_at=entry.updated_at,
                 )
             )
         return views
@@ -498,11 +589,8 @@ class FaqService:
         except EmptySearch:
             return None
         async with transaction(self.session, write=True):
-            hits = await self._rank([community_id], query, SUGGESTIONS * 3)
-            entries = await self.repo.published([h.entry_id for h in hits])
-            ranked = [
-                h for h in hits if h.entry_id in entries and covers(entries[h.entry_id], query)
-            ][:SUGGESTIONS]
+            hits, _ = await self._rank([community_id], query, SUGGESTIONS * 3, (0, SUGGESTIONS * 3))
+            ranked = [h for h in hits if h.doc is not None and covers(h.doc, query)][:SUGGESTIONS]
             if not ranked:
                 return None
             result = await self._page(question, query, ranked, 0, SUGGESTIONS)

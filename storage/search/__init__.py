@@ -11,7 +11,9 @@ Texts and queries are folded and split into words the same way, in Python, on bo
 (case, diacritics: "Planificación" is found by "planificacion"), so both rank the same words.
 """
 
+import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
@@ -46,9 +48,13 @@ def fold(text: str) -> str:
         return text.lower()
     # Compatibility forms first (𝐓 → T), then case (T → t), then what casefold composed.
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
+    return unicodedata.normalize("NFC", decomposed.translate(_combining()))
+
+
+@functools.cache
+def _combining() -> dict[int, None]:
+    """Every combining mark, to be removed by str.translate (built once: 60 ms)."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
 
 
 STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())

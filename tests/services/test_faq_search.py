@@ -98,6 +98,51 @@ async def test_a_misspelt_word_is_corrected(services, community) -> None:
     assert result.corrected == ("participatory",)
 
 
+async def test_two_swapped_letters_are_corrected(services, community) -> None:
+    # "bugdet" shares too few trigrams with "budget" to pass as similar; it is one typo away.
+    c = community["id"]
+    await add(services, c, "Budget hearings", "Publish the calendar early.")
+    await add(services, c, "Bus depots", "Gadgets for the depot.")
+    result = await services().faq.search([c], "bugdet")
+    assert [h.entry.question for h in result.hits] == ["Budget hearings"]
+    assert result.corrected == ("budget",)
+    # Two typos away: the trigram fallback, which needs the words to look alike.
+    assert (await services().faq.search([c], "xqzwv")).corrected is None
+
+
+async def test_entries_with_every_word_come_first_then_some(services, community) -> None:
+    c = community["id"]
+    await add(services, c, "Water tariffs for the poor", "Lifeline blocks.")  # water only
+    await add(services, c, "Budget calendars", "Start in March.")  # budget only
+    await add(services, c, "Utility budget", "Water utilities need their own budget lines.")
+    names = await found(services, [c], "water budget")
+    assert names[0] == "Utility budget"
+    assert set(names[1:]) == {"Water tariffs for the poor", "Budget calendars"}
+
+
+async def test_a_page_past_the_last_shows_the_last(services, community) -> None:
+    c = community["id"]
+    for i in range(7):
+        await add(services, c, f"Cadastre question {i}", f"Cadastre answer {i}.")
+    result = await services().faq.search([c], "cadastre", page=9, page_size=5)
+    assert (result.page, result.pages, result.total) == (1, 2, 7)
+    assert len(result.hits) == 2
+    assert all("<b>Cadastre</b>" in hit.snippet for hit in result.hits)
+
+
+async def test_both_communities_pages_are_merged(services, community) -> None:
+    c, other = community["id"], community["other"]
+    for i in range(4):
+        await add(services, c, f"Flood drill {i}", "Sirens and maps.")
+        await add(services, other, f"Flood maps {i}", "Sirens too.")
+    first = await services().faq.search([c, other], "flood", page=0, page_size=5)
+    second = await services().faq.search([c, other], "flood", page=1, page_size=5)
+    shown = [h.entry.question for h in first.hits + second.hits]
+    assert len(shown) == len(set(shown)) == 8
+    assert {h.entry.community_id for h in second.hits} <= {c, other}
+    assert all(h.snippet for h in second.hits)
+
+
 async def test_prefix_of_the_word_being_typed(services, community) -> None:
     c = community["id"]
     await add(services, c, "Cadastre updates", "Update the cadastre every year.")
