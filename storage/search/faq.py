@@ -284,7 +284,13 @@ class FaqIndex:
             "last": shown[1],
             "spell": bool(spelling),
             "keys": self._keys(spelling),
+            **self._scoped(scope),
         }
+
+    @staticmethod
+    def _scoped(scope: int) -> dict[str, object]:
+        """The parameters that confine the statement to the scope."""
+        raise NotImplementedError
 
     @staticmethod
     def _expression(query: FaqQuery) -> str:
@@ -451,20 +457,10 @@ class SqliteFaqIndex(FaqIndex):
     async def remove(self, session: AsyncSession, entry_id: int, scope: int) -> None:
         await session.execute(self._REMOVE, {"id": entry_id, "scope": scope})
 
-    def _parameters(
-        self,
-        scope: int,
-        query: FaqQuery,
-        limit: int,
-        shown: tuple[int, int],
-        spelling: Sequence[str],
-    ) -> dict[str, object]:
+    @staticmethod
+    def _scoped(scope: int) -> dict[str, object]:
         low = scope << SCOPE_BITS
-        return {
-            **super()._parameters(scope, query, limit, shown, spelling),
-            "lo": low,
-            "hi": low + (1 << SCOPE_BITS) - 1,
-        }
+        return {"lo": low, "hi": low + (1 << SCOPE_BITS) - 1}
 
     @staticmethod
     def _expression(query: FaqQuery) -> str:
@@ -544,15 +540,9 @@ class PostgresFaqIndex(FaqIndex):
     async def analyze(self, session: AsyncSession) -> None:
         await session.execute(text(f"ANALYZE faq_entries, {INDEX}, {TERMS}, {KEYS}"))
 
-    def _parameters(
-        self,
-        scope: int,
-        query: FaqQuery,
-        limit: int,
-        shown: tuple[int, int],
-        spelling: Sequence[str],
-    ) -> dict[str, object]:
-        return {**super()._parameters(scope, query, limit, shown, spelling), "scope": scope}
+    @staticmethod
+    def _scoped(scope: int) -> dict[str, object]:
+        return {"scope": scope}
 
     @staticmethod
     def _expression(query: FaqQuery) -> str:
