@@ -193,4 +193,3 @@ def test_a_snippet_shows_a_word_found_once_deep_in_the_answer() -> None:
     snippet = highlight(text, query)
     assert "<b>Catastro,</b>" in snippet
     assert snippet.startswith("… ") and snippet.endswith(" …")
-
