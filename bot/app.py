@@ -24,10 +24,11 @@ from bot.i18n import create_i18n
 from bot.messages import consent_request, invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
-from bot.services import faq, moderators
+from bot.services import faq, moderators, prompts
 from bot.services.faq import FaqService
 from bot.services.members import pick_locale
 from bot.services.moderators import ModeratorsService
+from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
 from bot.telegram import KeepResponseModels, RetryMiddleware, Sleep
 from handlers import get_routers
@@ -89,6 +90,10 @@ def create_delivery(
     delivery: Delivery
 
     async def on_outcome(session: AsyncSession, message: OutboxMessage, outcome: str) -> None:
+        if message.kind == prompts.KIND and message.ref_id is not None:
+            if outcome == "sent" and message.message_id is not None:  # replies are counted
+                await PromptsService(session, clock).posted(message.ref_id, message.message_id)
+            return
         if message.kind == "question" and message.ref_id is not None:  # asked privately
             if outcome == "sent" and message.message_id is not None:  # answers will reply to it
                 await QuestionsService(session, clock).posted(

@@ -65,6 +65,12 @@ def admin_commands() -> list[BotCommand]:
             command="faq_verification",
             description=_("Accepted answers wait for verification: on or off"),
         ),
+        BotCommand(command="prompt_add", description=_("Add a discussion prompt")),
+        BotCommand(command="prompts", description=_("The discussion prompts")),
+        BotCommand(command="prompt_delete", description=_("Delete a prompt (by its number)")),
+        BotCommand(
+            command="prompt_schedule", description=_("When prompts are posted, e.g. mon,thu 09:00")
+        ),
     ]
 
 

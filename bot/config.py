@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     tasks_concurrency_limit: int = Field(default=100, ge=1, le=10_000)
     # New members who join within this many seconds share one welcome message.
     welcome_batch_seconds: int = Field(default=60, ge=1, le=3600)
+    # A scheduled firing missed (the bot was down) is caught up once within this many seconds.
+    schedule_grace_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
     # Seconds to wait for the Bot API before a request counts as failed.
     telegram_timeout: float = Field(default=30.0, gt=0)
 

@@ -1,14 +1,16 @@
 """Scheduled jobs: thin functions that open their own session and call a service."""
 
 import logging
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.messages import accept_nudge, invite_message
+from bot.messages import accept_nudge, invite_message, prompt_post
 from bot.services.factory import build_services
+from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
 from bot.welcome import post_welcome
 from storage.db import Database
@@ -55,3 +57,20 @@ async def nudge_askers(bot: Bot, db: Database, clock: Clock, settings: Settings,
         return await QuestionsService(session, clock).nudge_askers(
             lambda nudge: accept_nudge(i18n, nudge)
         )
+
+
+async def post_prompts(bot: Bot, db: Database, clock: Clock, settings: Settings, i18n: I18n) -> int:
+    """Due prompt schedules: each slot claimed (once, whatever the instances) and its prompt
+    queued in the outbox; a slot missed by more than the grace window is skipped. Returns
+    prompts queued. The schedules are read from the database at every run: nothing to rebuild."""
+    grace = timedelta(seconds=settings.schedule_grace_seconds)
+    async with db.session() as session:
+        due = await PromptsService(session, clock).due()
+    posted = 0
+    for schedule_id, slot in due:
+        async with db.session() as session:
+            if await PromptsService(session, clock).fire(
+                schedule_id, slot, grace, lambda prompt: prompt_post(i18n, prompt)
+            ):
+                posted += 1
+    return posted

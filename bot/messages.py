@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
 from bot.services.moderators import UNMATCHED, ModeratorNotice
+from bot.services.prompts import PromptToPost
 from bot.services.questions import AnswerRelay, GroupPost, Nudge, PeerInvite, units
 
 PROFILE_PAYLOAD = "profile_{community_id}"
@@ -312,3 +313,13 @@ def consent_done(choice: str) -> str:
     if choice == "anonymous":
         return _("Thank you! Your accepted answers are published in the FAQ without your name.")
     return _("Understood: your answers stay out of the FAQ. You can change this in /profile.")
+
+
+# ---------------------------------------------------------------- prompts
+
+
+def prompt_post(i18n: I18n, prompt: PromptToPost) -> str:
+    """A scheduled prompt as the group reads it: a starter in the group's language."""
+    with i18n.context(), i18n.use_locale(prompt.language):
+        text = _(prompt.text) if prompt.starter else prompt.text
+        return "💬 " + escape(text, quote=False) + "\n\n" + _("Reply to this message to join in.")

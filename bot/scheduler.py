@@ -10,6 +10,8 @@ WELCOME_JOB_ID = "welcome-flush"
 ESCALATION_JOB_ID = "question-escalation"
 ESCALATION_EVERY_SECONDS = 300
 NUDGE_JOB_ID = "accept-nudge"
+PROMPTS_JOB_ID = "prompt-firings"
+PROMPTS_EVERY_SECONDS = 60  # schedules are to the minute
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -19,6 +21,7 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         (WELCOME_JOB_ID, jobs.flush_welcomes, max(5, settings.welcome_batch_seconds // 4)),
         (ESCALATION_JOB_ID, jobs.escalate_questions, ESCALATION_EVERY_SECONDS),
         (NUDGE_JOB_ID, jobs.nudge_askers, ESCALATION_EVERY_SECONDS),
+        (PROMPTS_JOB_ID, jobs.post_prompts, PROMPTS_EVERY_SECONDS),
     ]
     for job_id, job, seconds in every:
         scheduler.add_job(

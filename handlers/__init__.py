@@ -13,6 +13,7 @@ def get_routers() -> list[Router]:
         faq_admin,
         onboarding,
         profile,
+        prompts,
         questions,
         rights,
     )
@@ -20,11 +21,13 @@ def get_routers() -> list[Router]:
     return [
         communities.setup(),  # membership events first: they are not commands
         rights.setup_as_the_group(),  # posting as the group: only what needs no member
+        prompts.setup_replies(),  # replies to a posted prompt: counted, before answers
         answers.setup(),  # replies to an invitation or an answer: before any dialog step
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
         questions.setup(),
         asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
         faq_admin.setup(),  # moderators' FAQ; before profile, whose /start takes any link
+        prompts.setup(),  # moderators' discussion prompts
         profile.setup(),
         faq.setup(),  # /search, /faq, inline mode, consent
         common.setup(),  # help, cancel, unknown commands

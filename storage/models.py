@@ -435,3 +435,59 @@ class AuditEntry(Base):
     target_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+
+
+class Prompt(Base):
+    """A discussion prompt in a community's bank. A starter (`starter_key` set) keeps its
+    English text, translated into the community's language when posted."""
+
+    __tablename__ = "prompts"
+    __table_args__ = (UniqueConstraint("community_id", "starter_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    starter_key: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    times_used: Mapped[int] = mapped_column(Integer, default=0)
+    last_used_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class PromptSchedule(Base):
+    """When a community's prompts are posted: a weekly expression (bot.schedules.Weekly.text)
+    in the community's timezone. A firing claims `next_fire_at` by a conditional update."""
+
+    __tablename__ = "prompt_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), unique=True
+    )
+    expression: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # a forum topic, or the main chat
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_fire_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_slot: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class PromptPost(Base):
+    """A prompt posted (or queued) for one slot of a schedule, and the replies it drew."""
+
+    __tablename__ = "prompt_posts"
+    __table_args__ = (
+        UniqueConstraint("community_id", "slot"),
+        Index("ix_prompt_posts_chat_id_message_id", "chat_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id", ondelete="SET NULL"))
+    slot: Mapped[datetime]
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]

@@ -31,6 +31,9 @@ TABLES = {
     "faq_entries",
     "faq_searches",
     "audit_log",
+    "prompts",
+    "prompt_schedules",
+    "prompt_posts",
 }
 
 

@@ -11,6 +11,7 @@ from bot.services.communities import CommunitiesService
 from bot.services.faq import FaqService
 from bot.services.members import MembersService
 from bot.services.profiles import ProfilesService
+from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
 from storage.cache import IdentityCache
 
@@ -22,6 +23,7 @@ class Services:
     profiles: ProfilesService
     questions: QuestionsService
     faq: FaqService
+    prompts: PromptsService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -31,6 +33,7 @@ class Services:
             "profiles": self.profiles,
             "questions": self.questions,
             "faq": self.faq,
+            "prompts": self.prompts,
         }
 
 
@@ -53,4 +56,5 @@ def build_services(
         profiles=ProfilesService(session, clock, cache),
         questions=QuestionsService(session, clock),
         faq=FaqService(session, clock),
+        prompts=PromptsService(session, clock),
     )

@@ -54,6 +54,10 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         *("why", "accept", "answering"),
         *("faq_add", "faq_edit", "faq_delete", "faq_restore", "faq_verify", "faq_stale"),
         "faq_verification",
+        "prompt_add",
+        "prompts",
+        "prompt_delete",
+        "prompt_schedule",
     ]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]
