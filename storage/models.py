@@ -491,3 +491,47 @@ class PromptPost(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+
+
+class Meetup(Base):
+    """A call the community meets in (Zoom, Meet, Jitsi), announced in the group with RSVP
+    buttons; the join link goes privately to those who answer Going or Maybe."""
+
+    __tablename__ = "meetups"
+    __table_args__ = (Index("ix_meetups_community_id_starts_at", "community_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    join_url: Mapped[str] = mapped_column(Text)
+    public_link: Mapped[bool] = mapped_column(Boolean, default=False)  # shown in the group too
+    recurrence: Mapped[str | None] = mapped_column(String(16))  # weekly, monthly
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # or cancelled
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # times moved or cancelled
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Reminders claimed (queued) for the current start; a move clears them.
+    reminded_day_at: Mapped[datetime | None]
+    reminded_hour_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MeetupRsvp(Base):
+    """A member's answer to a meetup's invitation (the last one counts)."""
+
+    __tablename__ = "meetup_rsvps"
+    __table_args__ = (UniqueConstraint("meetup_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(8))  # going, maybe, cant
+    link_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

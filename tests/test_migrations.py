@@ -34,6 +34,8 @@ TABLES = {
     "prompts",
     "prompt_schedules",
     "prompt_posts",
+    "meetups",
+    "meetup_rsvps",
 }
 
 
