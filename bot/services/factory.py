@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.communities import CommunitiesService
 from bot.services.faq import FaqService
+from bot.services.meetups import MeetupsService
 from bot.services.members import MembersService
 from bot.services.profiles import ProfilesService
 from bot.services.prompts import PromptsService
@@ -24,6 +25,7 @@ class Services:
     questions: QuestionsService
     faq: FaqService
     prompts: PromptsService
+    meetups: MeetupsService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -34,6 +36,7 @@ class Services:
             "questions": self.questions,
             "faq": self.faq,
             "prompts": self.prompts,
+            "meetups": self.meetups,
         }
 
 
@@ -57,4 +60,5 @@ def build_services(
         questions=QuestionsService(session, clock),
         faq=FaqService(session, clock),
         prompts=PromptsService(session, clock),
+        meetups=MeetupsService(session, clock),
     )

@@ -1,0 +1,366 @@
+"""Meetups: a call the community meets in, with RSVPs, the join link sent privately to those
+who answer Going or Maybe, reminders a day and an hour before, and notices when it is moved or
+cancelled. Every message is queued in the outbox in the transaction of its cause; the text is
+written by the caller's `Write` (the service knows no language).
+
+Reminders are claimed with a conditional update of the meetup (`reminded_*_at` still empty),
+in the transaction that queues them: a restart or a second instance never reminds twice."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.schedules import parse_local_datetime
+from bot.services.outbox import OutboxService
+from storage.db import transaction
+from storage.models import AuditEntry, Community, Meetup, MeetupRsvp, Member
+
+ANSWERS = ("going", "maybe", "cant")
+LINKED = ("going", "maybe")  # answers that get the join link and the reminders
+RECURRENCES = ("weekly", "monthly")
+MAX_TITLE, MAX_DESCRIPTION = 200, 2000
+MIN_MINUTES, MAX_MINUTES = 5, 12 * 60
+REMINDERS = (("day", timedelta(hours=24)), ("hour", timedelta(hours=1)))
+# Hosts whose https links a moderator may give (Zoom, Google Meet, Jitsi).
+_HOSTS = ("zoom.us", "zoom.com", "meet.google.com", "meet.jit.si", "8x8.vc")
+
+
+class MeetupError(Exception):
+    """Bad input or a meetup that cannot take it; nothing was changed."""
+
+
+class BadTitle(MeetupError):
+    pass
+
+
+class BadDuration(MeetupError):
+    pass
+
+
+class BadLink(MeetupError):
+    pass
+
+
+class BadRecurrence(MeetupError):
+    pass
+
+
+class UnknownMeetup(MeetupError):
+    pass
+
+
+class MeetupClosed(MeetupError):
+    """Cancelled or over: answers and changes are no longer taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What a member (or, with `member` None, the group) is told about a meetup."""
+
+    kind: str  # link, moved, cancelled, reminder_day, reminder_hour
+    meetup: Meetup
+    community: Community
+    member: Member | None
+
+
+Write = Callable[[Notice], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rsvp:
+    counts: "Counts"
+    # The join link: "queued" for them now, "unreachable" (they never started the bot: it
+    # waits until they answer again after starting it), None (not wanted, or sent before).
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    going: int = 0
+    maybe: int = 0
+    cant: int = 0
+
+
+def checked_link(text: str) -> str:
+    """An https link to a Zoom, Google Meet or Jitsi call (BadLink otherwise)."""
+    link = text.strip()
+    parts = urlsplit(link)
+    host = (parts.hostname or "").lower()
+    known = any(host == h or host.endswith(f".{h}") for h in _HOSTS) or "jitsi" in host
+    if parts.scheme != "https" or not known or any(c.isspace() for c in link) or len(link) > 500:
+        raise BadLink()
+    return link
+
+
+class MeetupsService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session, self.clock = session, clock
+        self.outbox = OutboxService(session, clock)
+
+    async def create(
+        self,
+        community_id: int,
+        actor_id: int | None,
+        *,
+        title: str,
+        when: str,
+        minutes: int,
+        link: str,
+        description: str = "",
+        public_link: bool = False,
+        recurrence: str | None = None,
+        thread_id: int | None = None,
+    ) -> Meetup:
+        """Raises BadTitle, BadDateTime (bot.schedules), BadDuration, BadLink, BadRecurrence."""
+        title = " ".join(title.split())
+        if not title or len(title) > MAX_TITLE:
+            raise BadTitle()
+        if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+            raise BadDuration()
+        if recurrence is not None and recurrence not in RECURRENCES:
+            raise BadRecurrence()
+        link = checked_link(link)
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            community = await self._community(community_id)
+            starts_at = parse_local_datetime(when, community.timezone, now)
+            meetup = Meetup(
+                community_id=community_id,
+                title=title,
+                description=description.strip()[:MAX_DESCRIPTION],
+                starts_at=starts_at,
+                duration_minutes=minutes,
+                join_url=link,
+                public_link=public_link,
+                recurrence=recurrence,
+                status="scheduled",
+                sequence=0,
+                created_by_id=actor_id,
+                thread_id=thread_id,
+                created_at=now,
+                updated_at=now,
+            )
+            self.session.add(meetup)
+            await self.session.flush()
+            self._audit(meetup, actor_id, "meetup_add", {"starts_at": starts_at.isoformat()})
+            return meetup
+
+    async def rsvp(self, meetup_id: int, member_id: int, answer: str, write: Write) -> Rsvp:
+        """The member's answer (the last counts); the first Going or Maybe queues the join
+        link to them privately. Raises UnknownMeetup, MeetupClosed."""
+        if answer not in ANSWERS:
+            raise MeetupError()
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            meetup = await self._meetup(meetup_id)
+            if meetup.status != "scheduled" or self._ends(meetup) <= now:
+                raise MeetupClosed()
+            rsvp = await self.session.scalar(
+                select(MeetupRsvp).where(
+                    MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.member_id == member_id
+                )
+            )
+            if rsvp is None:
+                rsvp = MeetupRsvp(
+                    meetup_id=meetup_id,
+                    member_id=member_id,
+                    answer=answer,
+                    link_sent=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+                self.session.add(rsvp)
+            rsvp.answer, rsvp.updated_at = answer, now
+            link = None
+            if answer in LINKED and not rsvp.link_sent:
+                member = await self.session.get(Member, member_id)
+                community = await self._community(meetup.community_id)
+                link = "unreachable"
+                if member is not None and member.dm_available:
+                    notice = Notice("link", meetup, community, member)
+                    await self.outbox.queue(
+                        member.user_id,
+                        write(notice),
+                        dedupe_key=f"meetup:{meetup.id}:link:{member.id}",
+                        kind="meetup_link",
+                        ref_id=meetup.id,
+                    )
+                    rsvp.link_sent, link = True, "queued"
+            await self.session.flush()
+            return Rsvp(await self._counts(meetup_id), link)
+
+    async def counts(self, meetup_id: int) -> Counts:
+        async with transaction(self.session, write=False):
+            return await self._counts(meetup_id)
+
+    async def upcoming(self, community_id: int, limit: int = 10) -> list[Meetup]:
+        """Scheduled meetups of the community not over yet, soonest first."""
+        now = self.clock.now()
+        async with transaction(self.session, write=False):
+            rows = await self.session.scalars(
+                select(Meetup)
+                .where(
+                    Meetup.community_id == community_id,
+                    Meetup.status == "scheduled",
+                    Meetup.starts_at > now - timedelta(minutes=MAX_MINUTES),
+                )
+                .order_by(Meetup.starts_at, Meetup.id)
+            )
+            return [m for m in rows if self._ends(m) > now][:limit]
+
+    async def cancel(
+        self, community_id: int, meetup_id: int, actor_id: int | None, write: Write
+    ) -> Meetup:
+        """Everyone who answered is told. Raises UnknownMeetup, MeetupClosed."""
+        async with transaction(self.session, write=True):
+            meetup = await self._open(community_id, meetup_id)
+            meetup.status, meetup.sequence = "cancelled", meetup.sequence + 1
+            meetup.updated_at = self.clock.now()
+            await self._tell_answered(meetup, "cancelled", write)
+            self._audit(meetup, actor_id, "meetup_cancel", {})
+            return meetup
+
+    async def move(
+        self, community_id: int, meetup_id: int, actor_id: int | None, when: str, write: Write
+    ) -> Meetup:
+        """A new start (in the community's timezone); everyone who answered is told and the
+        reminders start over. Raises UnknownMeetup, MeetupClosed, BadDateTime."""
+        now = self.clock.now()
+        async with transaction(self.session, write=True):
+            meetup = await self._open(community_id, meetup_id)
+            community = await self._community(community_id)
+            before = meetup.starts_at
+            meetup.starts_at = parse_local_datetime(when, community.timezone, now)
+            meetup.sequence += 1
+            meetup.reminded_day_at = meetup.reminded_hour_at = None
+            meetup.updated_at = now
+            await self._tell_answered(meetup, "moved", write)
+            details = {"from": before.isoformat(), "to": meetup.starts_at.isoformat()}
+            self._audit(meetup, actor_id, "meetup_move", details)
+            return meetup
+
+    async def remind(self, write: Write) -> int:
+        """Queue the reminders that are due (a day and an hour before): privately to members
+        who answered Going or Maybe and can be messaged, in the group for everyone (so those
+        who cannot be messaged see it too). Returns reminders claimed."""
+        now = self.clock.now()
+        claimed = 0
+        for name, before in REMINDERS:
+            column = getattr(Meetup, f"reminded_{name}_at")
+            async with transaction(self.session, write=False):
+                due = list(
+                    await self.session.scalars(
+                        select(Meetup.id).where(
+                            Meetup.status == "scheduled",
+                            Meetup.starts_at > now,
+                            Meetup.starts_at <= now + before,
+                            column.is_(None),
+                        )
+                    )
+                )
+            for meetup_id in due:
+                async with transaction(self.session, write=True):
+                    won = await self.session.execute(
+                        update(Meetup)
+                        .where(Meetup.id == meetup_id, column.is_(None))
+                        .values({column: now})
+                    )
+                    if won.rowcount != 1:  # type: ignore[attr-defined]
+                        continue  # another instance has it
+                    meetup = await self._meetup(meetup_id)
+                    await self.session.refresh(meetup)
+                    await self._remind(meetup, f"reminder_{name}", write)
+                    claimed += 1
+        return claimed
+
+    async def _remind(self, meetup: Meetup, kind: str, write: Write) -> None:
+        community = await self._community(meetup.community_id)
+        for member in await self._answered(meetup.id, LINKED):
+            if member.dm_available:
+                await self.outbox.queue(
+                    member.user_id,
+                    write(Notice(kind, meetup, community, member)),
+                    dedupe_key=f"meetup:{meetup.id}:{meetup.sequence}:{kind}:{member.id}",
+                    kind="meetup_reminder",
+                    ref_id=meetup.id,
+                )
+        await self.outbox.queue(
+            community.chat_id,
+            write(Notice(kind, meetup, community, None)),
+            dedupe_key=f"meetup:{meetup.id}:{meetup.sequence}:{kind}:group",
+            kind="meetup_reminder",
+            ref_id=meetup.id,
+            thread_id=meetup.thread_id,
+        )
+
+    async def _tell_answered(self, meetup: Meetup, kind: str, write: Write) -> None:
+        community = await self._community(meetup.community_id)
+        for member in await self._answered(meetup.id, ANSWERS):
+            await self.outbox.queue(
+                member.user_id,
+                write(Notice(kind, meetup, community, member)),
+                dedupe_key=f"meetup:{meetup.id}:{meetup.sequence}:{kind}:{member.id}",
+                kind="meetup_notice",
+                ref_id=meetup.id,
+            )
+
+    async def _answered(self, meetup_id: int, answers: Sequence[str]) -> list[Member]:
+        rows = await self.session.scalars(
+            select(Member)
+            .join(MeetupRsvp, MeetupRsvp.member_id == Member.id)
+            .where(MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.answer.in_(answers))
+            .order_by(Member.id)
+        )
+        return list(rows)
+
+    async def _counts(self, meetup_id: int) -> Counts:
+        rows = await self.session.execute(
+            select(MeetupRsvp.answer, func.count())
+            .where(MeetupRsvp.meetup_id == meetup_id)
+            .group_by(MeetupRsvp.answer)
+        )
+        return Counts(**{answer: count for answer, count in rows})
+
+    async def _open(self, community_id: int, meetup_id: int) -> Meetup:
+        meetup = await self._meetup(meetup_id)
+        if meetup.community_id != community_id:
+            raise UnknownMeetup()
+        if meetup.status != "scheduled" or self._ends(meetup) <= self.clock.now():
+            raise MeetupClosed()
+        return meetup
+
+    async def _meetup(self, meetup_id: int) -> Meetup:
+        meetup = await self.session.get(Meetup, meetup_id)
+        if meetup is None:
+            raise UnknownMeetup()
+        return meetup
+
+    async def _community(self, community_id: int) -> Community:
+        community = await self.session.get(Community, community_id)
+        if community is None:
+            raise UnknownMeetup()
+        return community
+
+    @staticmethod
+    def _ends(meetup: Meetup) -> datetime:
+        return meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
+
+    def _audit(
+        self, meetup: Meetup, actor_id: int | None, action: str, details: dict[str, object]
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                community_id=meetup.community_id,
+                actor_id=actor_id,
+                action=action,
+                target_kind="meetup",
+                target_id=meetup.id,
+                details=details,
+                created_at=self.clock.now(),
+            )
+        )
