@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOCALES := bot/locales
 
-.PHONY: run migrate test lint pytest i18n bench bench-search clean
+.PHONY: run migrate test lint pytest i18n bench bench-search bench-fanout clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "peerbot needs Python 3.11 or newer")'
@@ -51,6 +51,11 @@ bench: $(VENV)/.installed-dev
 # FAQ search beside a raw full-text query, and import speed (100,000 entries; several minutes).
 bench-search: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.search
+
+# An invitation to 1,000 members through the outbox under Telegram's limits: rate, 429s, and
+# recipients and duplicates after a kill -9 half-way (about two minutes).
+bench-fanout: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.fanout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

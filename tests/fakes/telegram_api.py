@@ -47,8 +47,9 @@ Update delivery
 
 Recording and waiting
     ``fake.calls: list[Call]`` (every request, failed ones too; ``Call.method/params/response/
-    status/source`` plus ``.ok``, ``.result``, ``.description`` and ``call["text"]`` as shorthand
-    for ``call.params["text"]``), ``calls_to(method, **params)``,
+    status/source/at`` (``at``: when it was answered, on ``clock``) plus ``.ok``, ``.result``,
+    ``.description`` and ``call["text"]`` as shorthand for ``call.params["text"]``),
+    ``calls_to(method, **params)``,
     ``await wait_for(method, predicate=None, timeout=5.0, *, count=1, **params)`` (``predicate``
     gets the :class:`Call`; returns the oldest successful matching call not yet returned by a
     previous ``wait_for``; ``count=n`` waits for n of them and returns the n-th; AssertionError
@@ -341,6 +342,7 @@ class Call:
     response: dict[str, Any]
     status: int
     source: str = "http"  # "http" or "webhook_reply"
+    at: float = 0.0  # when it was answered, on the fake's (rate-limit) clock
 
     def __getitem__(self, key: str) -> Any:
         """``call["text"]`` is shorthand for ``call.params["text"]``."""
@@ -809,7 +811,8 @@ class FakeTelegramAPI:
                             result = await result
                         except asyncio.CancelledError:  # client went away mid long-poll
                             body = _api_error(499, "Client Closed Request")
-                            self.calls.append(Call(method, params, body, 499, source))
+                            call = Call(method, params, body, 499, source, self.clock())
+                            self.calls.append(call)
                             self._pulse.fire()
                             raise
                     status, body = 200, {"ok": True, "result": result}
@@ -823,7 +826,7 @@ class FakeTelegramAPI:
             except Exception:  # a bug in the fake must not look like a Telegram success
                 logger.exception("fake Telegram API crashed handling %s", method)
                 status, body = 500, _api_error(500, "Internal Server Error: fake crashed")
-        self.calls.append(Call(method, params, body, status, source))
+        self.calls.append(Call(method, params, body, status, source, self.clock()))
         self._pulse.fire()
         if delay is not None and not delay.before_processing:
             await asyncio.sleep(delay.seconds)
