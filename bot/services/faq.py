@@ -27,7 +27,15 @@ from storage.repos.faq import FaqRepo
 from storage.repos.questions import QuestionsRepo
 from storage.repos.tags import TagsRepo
 from storage.search import MAX_TERMS, fold, folded_words, query_terms, words
-from storage.search.faq import FaqDoc, FaqHit, FaqIndex, FaqQuery, similarity, spelling_keys
+from storage.search.faq import (
+    FaqDoc,
+    FaqHit,
+    FaqIndex,
+    FaqQuery,
+    one_typo,
+    similarity,
+    spelling_keys,
+)
 
 MAX_RESULTS = 50  # ranked per search; /search shows them a page at a time
 PAGE = 5
@@ -465,7 +473,8 @@ class FaqService:
             near.setdefault(key, set()).add(word)
         changed, terms = False, []
         for term in query.terms:
-            typo = set().union(*(near.get(k, set()) for k in spelling_keys(term)))
+            shared = set().union(*(near.get(k, set()) for k in spelling_keys(term)))
+            typo = {c for c in shared if c == term or one_typo(term, c)}
             if term in typo:
                 terms.append(term)
                 continue

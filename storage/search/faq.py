@@ -1,6 +1,6 @@
 """The FAQ's search index, per dialect: weighted columns (question, tags, answer), ranked
 matching with a bound on the work a very common word can cause, and a vocabulary of indexed
-words with trigrams, for correcting a misspelt query.
+words with their spelling keys and trigrams, for correcting a misspelt query.
 
 Texts are folded and split in Python (storage.search.index_text) on both backends, so both
 match the same words; snippets are cut from the entry's own text by the service, the same way
@@ -8,8 +8,9 @@ on both (bot.services.faq).
 
 Common words: ranking scores every entry that matches, so a word found in most entries would
 make a search slow (on 100,000 entries, 35-85 ms rather than 1-6 ms). Stop words are never
-searched for; beyond them, only the newest `CANDIDATES` matching entries of a community are
-ranked, found by walking the match list backwards (entry ids grow with time), which is cheap.
+searched for; beyond them, only the newest `CANDIDATES` entries of a community matching every
+term (and `FILL_CANDIDATES` matching some) are ranked, found by walking the match list
+backwards (entry ids grow with time), which is cheap.
 """
 
 import json
@@ -39,7 +40,7 @@ TERMS = "faq_fts_terms"  # every indexed word once, for spelling correction
 TRIGRAMS = "faq_fts_trigrams"  # SQLite: the trigrams of TERMS
 KEYS = "faq_fts_keys"  # the vocabulary's spelling keys (`spelling_keys`)
 CANDIDATES = 1000  # the most entries with every term one search ranks
-FILL_CANDIDATES = 100  # the most entries with some of the terms one search ranks
+FILL_CANDIDATES = 300  # the most entries with some of the terms one search ranks
 MIN_KEY = 3  # letters of a spelling key: a word of this many letters is its own only key
 WEIGHTS = (10.0, 4.0, 1.0)  # question, tags, answer
 MIN_TERM_WORD, MAX_TERM_WORD = 3, 30  # characters of a word kept for spelling correction
@@ -78,7 +79,7 @@ class FaqDoc:
 @dataclass(frozen=True, slots=True)
 class FaqHit:
     entry_id: int
-    rank: float  # > 0, higher is more relevant (rounded, so equal ranks tie exactly)
+    rank: float  # higher is more relevant (rounded, so nearly equal ranks tie exactly)
     # The entry's own, for breaking ties without reading it (only published entries are hits).
     verified: bool = False
     helpful: int = 0
@@ -119,11 +120,26 @@ def similarity(a: str, b: str) -> float:
 
 def spelling_keys(word: str) -> set[str]:
     """The word and the word less any one letter (keys of MIN_KEY letters or more): two words
-    sharing a key are one typo apart (a letter wrong, missing, extra, or two swapped), so a
-    misspelt word finds its correction by exact lookups instead of comparing it with every
-    word of the vocabulary."""
+    one typo apart (a letter wrong, missing, extra, or two swapped) share a key, so a misspelt
+    word finds its candidates by exact lookups instead of comparing it with every word of the
+    vocabulary (`one_typo` then tells which candidates really are one typo away)."""
     keys = {word[:i] + word[i + 1 :] for i in range(len(word))} if len(word) > MIN_KEY else set()
     return {word, *keys}
+
+
+def one_typo(a: str, b: str) -> bool:
+    """`a` and `b` differ by one letter wrong, missing or extra, or two neighbours swapped
+    (sharing a spelling key is necessary for that, not enough: "trace" and "racer" share
+    "race")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+        return len(diff) == 1 or (swapped and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
+    return short[i:] == long[i + 1 :]
 
 
 def create_ddl(dialect: str) -> list[str]:
@@ -188,7 +204,9 @@ class FaqIndex:
     _SPELLED = text(f"SELECT key, term FROM {KEYS} WHERE key IN :keys").bindparams(
         bindparam("keys", expanding=True)
     )
-    _KNOWN = text(f"SELECT term FROM {TERMS} WHERE term IN :terms").bindparams(
+    # Words with their spelling keys (every keyed word is its own key): what is not there is
+    # new, even if the vocabulary has it (written by a version without keys).
+    _KNOWN = text(f"SELECT term FROM {KEYS} WHERE key IN :terms AND key = term").bindparams(
         bindparam("terms", expanding=True)
     )
 
@@ -415,14 +433,17 @@ def _sqlite_expression(query: FaqQuery) -> str:
 
 def _sqlite_arm(name: str, tier: int, match: str, cap: str, limit: str, when: str = "") -> str:
     """The best `limit` of the newest `cap` entries matching `match` in the scope's rowid
-    range (found by walking the match list backwards from the range's end)."""
+    range (found by walking the match list backwards from the range's end). `when`: only if
+    this holds, as a one-row guard joined first (in a WHERE, SQLite would walk the match list
+    before testing it)."""
+    source = f"(SELECT 1 WHERE {when}) AS go CROSS JOIN {INDEX}" if when else INDEX
     return (
-        f"{name} AS MATERIALIZED (SELECT rowid & {(1 << SCOPE_BITS) - 1} AS entry_id, "
+        f"{name} AS MATERIALIZED (SELECT {INDEX}.rowid & {(1 << SCOPE_BITS) - 1} AS entry_id, "
         f"{tier} AS tier, bm25({INDEX}, {', '.join(map(str, WEIGHTS))}) AS score "
-        f"FROM {INDEX} WHERE {when}{INDEX} MATCH {match} AND rowid <= :hi AND "
-        f"rowid >= coalesce((SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH {match} "
+        f"FROM {source} WHERE {INDEX} MATCH {match} AND {INDEX}.rowid <= :hi AND "
+        f"{INDEX}.rowid >= coalesce((SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH {match} "
         f"AND rowid BETWEEN :lo AND :hi ORDER BY rowid DESC LIMIT 1 OFFSET {cap} - 1), :lo) "
-        f"ORDER BY score LIMIT {limit})"
+        f"ORDER BY score, {INDEX}.rowid DESC LIMIT {limit})"
     )
 
 
@@ -447,7 +468,7 @@ class SqliteFaqIndex(FaqIndex):
             ":q_any",
             ":cap_fill",
             ":n_fill",
-            "(:fill AND (SELECT count(*) FROM a) < :n) AND ",
+            ":fill AND (SELECT count(*) FROM a) < :n",
         ),
         "round(-h.score, 6)",  # bm25: lower is better
         "SELECT value FROM json_each(:keys)",

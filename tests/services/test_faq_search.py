@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.services.faq import EmptySearch, FaqService, highlight, parse_query
+from storage.search.faq import one_typo
 from tests.services.conftest import GROUP, identity
 
 OTHER = GROUP.__class__(chat_id=-100999, title="Hydrologists", is_forum=False)
@@ -108,6 +109,25 @@ async def test_two_swapped_letters_are_corrected(services, community) -> None:
     assert result.corrected == ("budget",)
     # Two typos away: the trigram fallback, which needs the words to look alike.
     assert (await services().faq.search([c], "xqzwv")).corrected is None
+
+
+async def test_a_word_sharing_a_key_but_two_typos_away_is_no_correction(
+    services, community
+) -> None:
+    # "trace" less its t and "racer" less its r are both "race": two edits apart.
+    c = community["id"]
+    await add(services, c, "Racer bikes", "Couriers deliver permits.")
+    result = await services().faq.search([c], "trace")
+    assert (result.corrected, result.hits) == (None, [])
+
+
+def test_one_typo_means_one_letter_wrong_missing_extra_or_two_swapped() -> None:
+    near = [("budget", "bugdet"), ("budget", "budgets"), ("budget", "budet"), ("ab", "ba")]
+    far = [("trace", "racer"), ("water", "aterw"), ("abcd", "adcb"), ("abc", "abc")]
+    for a, b in near:
+        assert one_typo(a, b) and one_typo(b, a)
+    for a, b in far:
+        assert not one_typo(a, b) and not one_typo(b, a)
 
 
 async def test_entries_with_every_word_come_first_then_some(services, community) -> None:
