@@ -6,19 +6,20 @@ written by the caller's `Write` (the service knows no language).
 Reminders are claimed with a conditional update of the meetup (`reminded_*_at` still empty),
 in the transaction that queues them: a restart or a second instance never reminds twice."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.schedules import parse_local_datetime
 from bot.services.outbox import OutboxService
 from storage.db import transaction
-from storage.models import AuditEntry, Community, Meetup, MeetupRsvp, Member
+from storage.models import Community, Meetup, MeetupRsvp, Member
+from storage.repos.faq import FaqRepo
+from storage.repos.meetups import MeetupsRepo
 
 ANSWERS = ("going", "maybe", "cant")
 LINKED = ("going", "maybe")  # answers that get the join link and the reminders
@@ -100,6 +101,7 @@ def checked_link(text: str) -> str:
 class MeetupsService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
+        self.repo = MeetupsRepo(session)
         self.outbox = OutboxService(session, clock)
 
     async def create(
@@ -145,9 +147,8 @@ class MeetupsService:
                 created_at=now,
                 updated_at=now,
             )
-            self.session.add(meetup)
-            await self.session.flush()
-            self._audit(meetup, actor_id, "meetup_add", {"starts_at": starts_at.isoformat()})
+            await self.repo.add(meetup)
+            await self._audit(meetup, actor_id, "meetup_add", {"starts_at": starts_at.isoformat()})
             return meetup
 
     async def rsvp(self, meetup_id: int, member_id: int, answer: str, write: Write) -> Rsvp:
@@ -160,11 +161,7 @@ class MeetupsService:
             meetup = await self._meetup(meetup_id)
             if meetup.status != "scheduled" or self._ends(meetup) <= now:
                 raise MeetupClosed()
-            rsvp = await self.session.scalar(
-                select(MeetupRsvp).where(
-                    MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.member_id == member_id
-                )
-            )
+            rsvp = await self.repo.rsvp(meetup_id, member_id)
             if rsvp is None:
                 rsvp = MeetupRsvp(
                     meetup_id=meetup_id,
@@ -174,22 +171,16 @@ class MeetupsService:
                     created_at=now,
                     updated_at=now,
                 )
-                self.session.add(rsvp)
+                await self.repo.add_rsvp(rsvp)
             rsvp.answer, rsvp.updated_at = answer, now
             link = None
             if answer in LINKED and not rsvp.link_sent:
-                member = await self.session.get(Member, member_id)
+                member = await self.repo.member(member_id)
                 community = await self._community(meetup.community_id)
                 link = "unreachable"
                 if member is not None and member.dm_available:
                     notice = Notice("link", meetup, community, member)
-                    await self.outbox.queue(
-                        member.user_id,
-                        write(notice),
-                        dedupe_key=f"meetup:{meetup.id}:link:{member.id}",
-                        kind="meetup_link",
-                        ref_id=meetup.id,
-                    )
+                    await self._tell(notice, write, "meetup_link", f"{meetup.id}:link")
                     rsvp.link_sent, link = True, "queued"
             await self.session.flush()
             return Rsvp(await self._counts(meetup_id), link)
@@ -202,15 +193,8 @@ class MeetupsService:
         """Scheduled meetups of the community not over yet, soonest first."""
         now = self.clock.now()
         async with transaction(self.session, write=False):
-            rows = await self.session.scalars(
-                select(Meetup)
-                .where(
-                    Meetup.community_id == community_id,
-                    Meetup.status == "scheduled",
-                    Meetup.starts_at > now - timedelta(minutes=MAX_MINUTES),
-                )
-                .order_by(Meetup.starts_at, Meetup.id)
-            )
+            since = now - timedelta(minutes=MAX_MINUTES)
+            rows = await self.repo.scheduled_from(community_id, since)
             return [m for m in rows if self._ends(m) > now][:limit]
 
     async def cancel(
@@ -222,7 +206,7 @@ class MeetupsService:
             meetup.status, meetup.sequence = "cancelled", meetup.sequence + 1
             meetup.updated_at = self.clock.now()
             await self._tell_answered(meetup, "cancelled", write)
-            self._audit(meetup, actor_id, "meetup_cancel", {})
+            await self._audit(meetup, actor_id, "meetup_cancel", {})
             return meetup
 
     async def move(
@@ -241,7 +225,7 @@ class MeetupsService:
             meetup.updated_at = now
             await self._tell_answered(meetup, "moved", write)
             details = {"from": before.isoformat(), "to": meetup.starts_at.isoformat()}
-            self._audit(meetup, actor_id, "meetup_move", details)
+            await self._audit(meetup, actor_id, "meetup_move", details)
             return meetup
 
     async def remind(self, write: Write) -> int:
@@ -251,26 +235,11 @@ class MeetupsService:
         now = self.clock.now()
         claimed = 0
         for name, before in REMINDERS:
-            column = getattr(Meetup, f"reminded_{name}_at")
             async with transaction(self.session, write=False):
-                due = list(
-                    await self.session.scalars(
-                        select(Meetup.id).where(
-                            Meetup.status == "scheduled",
-                            Meetup.starts_at > now,
-                            Meetup.starts_at <= now + before,
-                            column.is_(None),
-                        )
-                    )
-                )
+                due = await self.repo.due_reminders(name, now, before)
             for meetup_id in due:
                 async with transaction(self.session, write=True):
-                    won = await self.session.execute(
-                        update(Meetup)
-                        .where(Meetup.id == meetup_id, column.is_(None))
-                        .values({column: now})
-                    )
-                    if won.rowcount != 1:  # type: ignore[attr-defined]
+                    if not await self.repo.claim_reminder(meetup_id, name, now):
                         continue  # another instance has it
                     meetup = await self._meetup(meetup_id)
                     await self.session.refresh(meetup)
@@ -280,51 +249,34 @@ class MeetupsService:
 
     async def _remind(self, meetup: Meetup, kind: str, write: Write) -> None:
         community = await self._community(meetup.community_id)
-        for member in await self._answered(meetup.id, LINKED):
+        tag = f"{meetup.id}:{meetup.sequence}:{kind}"
+        for member in await self.repo.answered(meetup.id, LINKED):
             if member.dm_available:
-                await self.outbox.queue(
-                    member.user_id,
-                    write(Notice(kind, meetup, community, member)),
-                    dedupe_key=f"meetup:{meetup.id}:{meetup.sequence}:{kind}:{member.id}",
-                    kind="meetup_reminder",
-                    ref_id=meetup.id,
-                )
-        await self.outbox.queue(
-            community.chat_id,
-            write(Notice(kind, meetup, community, None)),
-            dedupe_key=f"meetup:{meetup.id}:{meetup.sequence}:{kind}:group",
-            kind="meetup_reminder",
-            ref_id=meetup.id,
-            thread_id=meetup.thread_id,
-        )
+                notice = Notice(kind, meetup, community, member)
+                await self._tell(notice, write, "meetup_reminder", tag)
+        await self._tell(Notice(kind, meetup, community, None), write, "meetup_reminder", tag)
 
     async def _tell_answered(self, meetup: Meetup, kind: str, write: Write) -> None:
         community = await self._community(meetup.community_id)
-        for member in await self._answered(meetup.id, ANSWERS):
-            await self.outbox.queue(
-                member.user_id,
-                write(Notice(kind, meetup, community, member)),
-                dedupe_key=f"meetup:{meetup.id}:{meetup.sequence}:{kind}:{member.id}",
-                kind="meetup_notice",
-                ref_id=meetup.id,
-            )
+        tag = f"{meetup.id}:{meetup.sequence}:{kind}"
+        for member in await self.repo.answered(meetup.id, ANSWERS):
+            await self._tell(Notice(kind, meetup, community, member), write, "meetup_notice", tag)
 
-    async def _answered(self, meetup_id: int, answers: Sequence[str]) -> list[Member]:
-        rows = await self.session.scalars(
-            select(Member)
-            .join(MeetupRsvp, MeetupRsvp.member_id == Member.id)
-            .where(MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.answer.in_(answers))
-            .order_by(Member.id)
+    async def _tell(self, notice: Notice, write: Write, kind: str, tag: str) -> None:
+        """Queue `notice` to its member privately, or (no member) in the group; once per
+        `tag` and recipient."""
+        member, community = notice.member, notice.community
+        await self.outbox.queue(
+            member.user_id if member else community.chat_id,
+            write(notice),
+            dedupe_key=f"meetup:{tag}:{member.id if member else 'group'}",
+            kind=kind,
+            ref_id=notice.meetup.id,
+            thread_id=None if member else notice.meetup.thread_id,
         )
-        return list(rows)
 
     async def _counts(self, meetup_id: int) -> Counts:
-        rows = await self.session.execute(
-            select(MeetupRsvp.answer, func.count())
-            .where(MeetupRsvp.meetup_id == meetup_id)
-            .group_by(MeetupRsvp.answer)
-        )
-        return Counts(**{answer: count for answer, count in rows})
+        return Counts(**await self.repo.counts(meetup_id))
 
     async def _open(self, community_id: int, meetup_id: int) -> Meetup:
         meetup = await self._meetup(meetup_id)
@@ -335,13 +287,13 @@ class MeetupsService:
         return meetup
 
     async def _meetup(self, meetup_id: int) -> Meetup:
-        meetup = await self.session.get(Meetup, meetup_id)
+        meetup = await self.repo.meetup(meetup_id)
         if meetup is None:
             raise UnknownMeetup()
         return meetup
 
     async def _community(self, community_id: int) -> Community:
-        community = await self.session.get(Community, community_id)
+        community = await self.repo.community(community_id)
         if community is None:
             raise UnknownMeetup()
         return community
@@ -350,17 +302,9 @@ class MeetupsService:
     def _ends(meetup: Meetup) -> datetime:
         return meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
 
-    def _audit(
+    async def _audit(
         self, meetup: Meetup, actor_id: int | None, action: str, details: dict[str, object]
     ) -> None:
-        self.session.add(
-            AuditEntry(
-                community_id=meetup.community_id,
-                actor_id=actor_id,
-                action=action,
-                target_kind="meetup",
-                target_id=meetup.id,
-                details=details,
-                created_at=self.clock.now(),
-            )
+        await FaqRepo(self.session).audit(
+            meetup.community_id, actor_id, action, "meetup", meetup.id, details, self.clock.now()
         )

@@ -1,0 +1,95 @@
+"""Meetups and members' answers to them."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Community, Meetup, MeetupRsvp, Member
+
+
+class MeetupsRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, meetup: Meetup) -> Meetup:
+        self.session.add(meetup)
+        await self.session.flush()
+        return meetup
+
+    async def meetup(self, meetup_id: int) -> Meetup | None:
+        return await self.session.get(Meetup, meetup_id)
+
+    async def community(self, community_id: int) -> Community | None:
+        return await self.session.get(Community, community_id)
+
+    async def member(self, member_id: int) -> Member | None:
+        return await self.session.get(Member, member_id)
+
+    async def rsvp(self, meetup_id: int, member_id: int) -> MeetupRsvp | None:
+        return await self.session.scalar(
+            select(MeetupRsvp).where(
+                MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.member_id == member_id
+            )
+        )
+
+    async def add_rsvp(self, rsvp: MeetupRsvp) -> None:
+        self.session.add(rsvp)
+        await self.session.flush()
+
+    async def counts(self, meetup_id: int) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(MeetupRsvp.answer, func.count())
+            .where(MeetupRsvp.meetup_id == meetup_id)
+            .group_by(MeetupRsvp.answer)
+        )
+        return {answer: count for answer, count in rows}
+
+    async def answered(self, meetup_id: int, answers: Sequence[str]) -> list[Member]:
+        """Members whose answer is one of `answers`, oldest member first."""
+        rows = await self.session.scalars(
+            select(Member)
+            .join(MeetupRsvp, MeetupRsvp.member_id == Member.id)
+            .where(MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.answer.in_(answers))
+            .order_by(Member.id)
+        )
+        return list(rows)
+
+    async def scheduled_from(self, community_id: int, since: datetime) -> list[Meetup]:
+        """Scheduled meetups of the community starting after `since`, soonest first."""
+        rows = await self.session.scalars(
+            select(Meetup)
+            .where(
+                Meetup.community_id == community_id,
+                Meetup.status == "scheduled",
+                Meetup.starts_at > since,
+            )
+            .order_by(Meetup.starts_at, Meetup.id)
+        )
+        return list(rows)
+
+    async def due_reminders(self, name: str, now: datetime, before: timedelta) -> list[int]:
+        """Scheduled meetups starting within `before` of `now` whose reminder `name` (day,
+        hour) is not claimed yet."""
+        claimed = getattr(Meetup, f"reminded_{name}_at")
+        rows = await self.session.scalars(
+            select(Meetup.id).where(
+                Meetup.status == "scheduled",
+                Meetup.starts_at > now,
+                Meetup.starts_at <= now + before,
+                claimed.is_(None),
+            )
+        )
+        return list(rows)
+
+    async def claim_reminder(self, meetup_id: int, name: str, now: datetime) -> bool:
+        """Claim the reminder `name` of the meetup; False when another claimed it first."""
+        claimed = getattr(Meetup, f"reminded_{name}_at")
+        result = await self.session.execute(
+            update(Meetup)
+            .where(Meetup.id == meetup_id, claimed.is_(None))
+            .values({claimed: now})
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
