@@ -24,9 +24,11 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.services.outbox import DOCUMENT
 from storage.db import Database, transaction
 from storage.models import OutboxMessage
 from storage.repos.members import MembersRepo
@@ -164,13 +166,22 @@ class Delivery:
                     return False
                 payload = {**payload, **changes}
             await self.pacer.wait_for(message.chat_id)
-            sent = await self.bot.send_message(chat_id=message.chat_id, **payload)
+            sent = await self._send(message.chat_id, payload)
         except TelegramAPIError as error:
             await self._failed(message, payload, error)
             return False
         message.message_id = sent.message_id
         await self._end(message, "sent", None, message_id=sent.message_id)
         return True
+
+    async def _send(self, chat_id: int, payload: dict[str, Any]) -> Message:
+        """sendMessage, or sendDocument for a payload that carries a file (bot.services.outbox)."""
+        if DOCUMENT not in payload:
+            return await self.bot.send_message(chat_id=chat_id, **payload)
+        name, content = payload[DOCUMENT]
+        rest = {k: v for k, v in payload.items() if k != DOCUMENT}
+        upload = BufferedInputFile(content.encode(), filename=name)
+        return await self.bot.send_document(chat_id=chat_id, document=upload, **rest)
 
     async def _expand(self, message: OutboxMessage) -> dict[str, Any] | None:
         """A message for a group's administrators: Telegram says who they are (no transaction

@@ -332,7 +332,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    payload: Mapped[dict[str, Any]] = mapped_column()  # sendMessage parameters but chat_id
+    payload: Mapped[dict[str, Any]] = mapped_column()  # sendMessage (or sendDocument) parameters
     # Enqueuing the same key twice sends once (e.g. "q12:r1:m7": one request, one message).
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     # What it is about, for what happens after (e.g. "routing_request", 12).

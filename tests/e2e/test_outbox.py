@@ -192,3 +192,23 @@ async def test_a_message_for_a_deleted_forum_topic_goes_to_the_main_chat(h: Harn
     assert await delivery(h).run_once() == 1
     last = h.fake.last_message(GROUP.id)
     assert last["text"] == "in the topic" and "message_thread_id" not in last
+
+
+async def test_a_queued_file_is_sent_as_a_document_with_its_caption(h: Harness) -> None:
+    await h.say(ALICE, "/help")
+    calendar = "BEGIN:VCALENDAR\r\nSUMMARY:Café <b>\r\nEND:VCALENDAR\r\n"
+    await queue(h, ALICE.id, "Add it to your <b>calendar</b>", document=("meetup.ics", calendar))
+    assert await delivery(h).run_once() == 1
+    [call] = h.fake.calls_to("sendDocument")
+    upload = call.params["document"]
+    assert (upload.filename, upload.content) == ("meetup.ics", calendar.encode())
+    sent = h.fake.last_message(ALICE.id)
+    assert sent["caption"] == "Add it to your calendar"
+    assert sent["document"]["file_name"] == "meetup.ics"
+    assert {r.status for r in await rows(h)} == {"sent"}
+
+
+async def test_a_caption_longer_than_telegram_takes_is_refused_when_queued(h: Harness) -> None:
+    with pytest.raises(ValueError, match="1024"):
+        await queue(h, ALICE.id, "x" * 1025, document=("meetup.ics", "BEGIN:VCALENDAR"))
+    assert await rows(h) == []
