@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot import jobs
 from bot.services.prompts import STARTERS
 from storage.models import Community, PromptPost, PromptSchedule
-from tests.e2e.conftest import ALICE, GROUP, MARIA, Harness
+from tests.e2e.conftest import ALICE, GROUP, MARIA, OLGA, Harness
 from tests.e2e.test_faq_admin import moderated
 from tests.e2e.test_questions import deliver
 
@@ -22,7 +22,7 @@ async def test_scheduled_prompt_is_posted_and_replies_counted(h: Harness) -> Non
     await h.say(MARIA, "/prompt_add What did you map this week?", GROUP)
     assert "#5" in h.last_text(GROUP.id)  # after the four starters
     await h.say(MARIA, "/prompt_schedule mon 09:00", GROUP)
-    assert "mon 09:00" in h.last_text(GROUP.id)
+    assert "lun a las 09:00" in h.last_text(GROUP.id)  # María reads Spanish
     await h.say(MARIA, "/prompt_schedule", GROUP)
     assert "2026-11-09 09:00" in h.last_text(GROUP.id)
 
@@ -51,7 +51,36 @@ async def test_member_is_refused_and_bad_schedule_explained(h: Harness) -> None:
         "Only the group's administrators can manage its prompts. Nothing was changed."
     )
     await h.say(MARIA, "/prompt_schedule every monday at 9", GROUP)
-    assert "/prompt_schedule mon,thu 09:00" in h.last_text(GROUP.id)
+    assert "/prompt_schedule lun,jue 09:00" in h.last_text(GROUP.id)  # in her words
     await h.say(MARIA, "/prompt_schedule mon 25:00", GROUP)
-    assert "/prompt_schedule mon,thu 09:00" in h.last_text(GROUP.id)
+    assert "/prompt_schedule lun,jue 09:00" in h.last_text(GROUP.id)
     assert await h.all(select(PromptSchedule)) == []
+
+
+async def test_schedules_in_the_moderators_own_words(h: Harness) -> None:
+    await moderated(h)
+    await h.say(MARIA, "/prompt_schedule lun,jue 09:00", GROUP)
+    reply = h.last_text(GROUP.id)
+    assert "Los temas se publican lun, jue a las 09:00 (UTC)" in reply
+    assert "2026-11-05 09:00" in reply  # Thursday
+    [schedule] = await h.all(select(PromptSchedule))
+    assert schedule.expression == "mon,thu 09:00"  # stored canonical, read by any language
+
+    h.fake.set_chat_member(GROUP, OLGA, "administrator")
+    await h.say(OLGA, "/prompt_schedule пн,чт 09:00", GROUP)
+    assert "Темы публикуются пн, чт в 09:00 (UTC)" in h.last_text(GROUP.id)
+    await h.say(OLGA, "/prompt_schedule", GROUP)
+    assert "пн, чт в 09:00" in h.last_text(GROUP.id)
+    await h.say(MARIA, "/prompt_schedule", GROUP)  # the same schedule, each in their language
+    assert "lun, jue a las 09:00" in h.last_text(GROUP.id)
+
+    await h.say(OLGA, "/prompt_schedule выходные 10:00", GROUP)
+    assert "по выходным в 10:00" in h.last_text(GROUP.id)
+    await h.say(OLGA, "/prompt_schedule пн,пн 09:00", GROUP)
+    refusal = h.last_text(GROUP.id)
+    assert "/prompt_schedule пн,чт 09:00" in refusal
+    assert "(или ежедневно, будни, выходные 18:30)" in refusal
+    await h.say(MARIA, "/prompt_schedule fines de semana 10:00", GROUP)
+    assert "los fines de semana a las 10:00" in h.last_text(GROUP.id)
+    [schedule] = await h.all(select(PromptSchedule))
+    assert schedule.expression == "weekends 10:00"
