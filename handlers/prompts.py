@@ -11,8 +11,9 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import schedule_texts
 from bot.config import Settings
-from bot.schedules import BadSchedule, zone
+from bot.schedules import BadSchedule, parse_weekly, zone
 from bot.services.members import Actor
 from bot.services.prompts import (
     MAX_PROMPT,
@@ -27,7 +28,11 @@ from handlers.rights import is_moderator
 
 COMMANDS = ("prompt_add", "prompts", "prompt_delete", "prompt_schedule")
 LIST_LIMIT = 3900
-EXAMPLE = "/prompt_schedule mon,thu 09:00"
+
+
+def example() -> str:
+    """A schedule command that works, in the reader's words ('/prompt_schedule lun,jue 09:00')."""
+    return "/prompt_schedule " + schedule_texts.expression(schedule_texts.EXAMPLE)
 
 
 def not_a_moderator() -> str:
@@ -145,8 +150,8 @@ async def cmd_prompt_schedule(
         await message.reply(
             _(
                 "I could not read that schedule. Give days and a 24-hour time, e.g. {example} "
-                "(or daily, weekdays, weekends 18:30). Nothing was changed."
-            ).format(example=EXAMPLE)
+                "(or {keywords} 18:30). Nothing was changed."
+            ).format(example=example(), keywords=schedule_texts.keywords())
         )
         return
     await message.reply(
@@ -157,7 +162,9 @@ async def cmd_prompt_schedule(
 async def _current(prompts: PromptsService, group_id: int) -> str:
     view = await prompts.schedule(group_id)
     if view is None or not view.enabled:
-        return _("No prompts are scheduled. Set a schedule, e.g. {example}").format(example=EXAMPLE)
+        return _("No prompts are scheduled. Set a schedule, e.g. {example}").format(
+            example=example()
+        )
     return _schedule_text(view.expression, view.timezone, view.next_fire_at, view.thread_id)
 
 
@@ -166,7 +173,7 @@ def _schedule_text(
 ) -> str:
     local = next_at.astimezone(zone(timezone)) if next_at is not None else None
     text = _("Prompts are posted <b>{schedule}</b> ({timezone}); the next one {when}.").format(
-        schedule=escape(expression),
+        schedule=escape(schedule_texts.describe(parse_weekly(expression))),
         timezone=escape(timezone),
         when=f"{local:%Y-%m-%d %H:%M}" if local else "—",
     )

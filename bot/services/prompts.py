@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.schedules import next_firing, parse_weekly
+from bot.schedules import firings_between, next_firing, parse_weekly
 from bot.services.outbox import OutboxService
 from storage.db import transaction
 from storage.models import Community, Prompt, PromptPost, PromptSchedule
@@ -195,7 +195,9 @@ class PromptsService:
         render: Callable[[PromptToPost], str],
     ) -> bool:
         """Claim `slot` and queue the least recently used prompt, in one transaction. False
-        when another firing claimed it, or the slot was missed by more than `grace` (skipped)."""
+        when another firing claimed it, or the slot was missed by more than `grace` (skipped).
+        When the bot was down over later slots too, the newest one is posted if it is within
+        `grace`, and the older ones are skipped."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             schedule = await self.session.get(PromptSchedule, schedule_id)
@@ -206,17 +208,20 @@ class PromptsService:
             following = next_firing(weekly, community.timezone, max(now, slot))
             if not await self.repo.claim(schedule_id, slot, following):
                 return False
-            if now - slot > grace:
+            # Down over several slots, only the newest may still be caught up: once.
+            missed = [slot, *firings_between(weekly, community.timezone, slot, now)]
+            late = now - missed[-1] > grace
+            skipped = missed if late else missed[:-1]
+            if skipped:
                 log.warning(
-                    "prompt schedule %s: slot %s missed by %s, skipped",
+                    "prompt schedule %s: %d slot(s) missed while down, skipped (the first %s)",
                     schedule_id,
-                    slot.isoformat(),
-                    now - slot,
+                    len(skipped),
+                    skipped[0].isoformat(),
                 )
+            if late or not community.active:
                 return False
-            if not community.active:
-                return False
-            return await self._post(community, schedule, slot, render)
+            return await self._post(community, schedule, missed[-1], render)
 
     async def _post(
         self,
