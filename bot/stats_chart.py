@@ -24,6 +24,7 @@ class ChartLabels:
 
 def render_chart(weeks: Sequence[Week], labels: ChartLabels) -> bytes:
     """A PNG of `weeks` (at least one)."""
+    labels = _plain(labels)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -67,3 +68,18 @@ def render_chart(weeks: Sequence[Week], labels: ChartLabels) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _plain(labels: ChartLabels) -> ChartLabels:
+    """Labels as they are written: a "$" would start matplotlib's math notation."""
+
+    def plain(text: str) -> str:
+        return text.replace("$", r"\$")
+
+    return ChartLabels(
+        plain(labels.title),
+        plain(labels.asked),
+        plain(labels.answered),
+        plain(labels.rate),
+        [plain(week) for week in labels.weeks],
+    )

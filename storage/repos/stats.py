@@ -81,7 +81,8 @@ class NetworkRow:
 class StatsRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.sql = _SQL[session.get_bind().dialect.name]
+        self.dialect = session.get_bind().dialect.name
+        self.sql = _SQL[self.dialect]
 
     def _query(self, sql: str) -> TextClause:
         """`sql` with its instants (:since, :until) bound as stored: naive UTC."""
@@ -167,8 +168,10 @@ class StatsRepo:
     async def network(
         self, c: int, since: datetime, until: datetime, offset_seconds: int
     ) -> NetworkRow:
-        dialect_sqlite = "strftime" in self.sql["month"]
-        shift: object = f"{offset_seconds:+d} seconds" if dialect_sqlite else float(offset_seconds)
+        """`offset_seconds`: the community's offset from UTC, for its calendar months."""
+        shift: object = float(offset_seconds)
+        if self.dialect == "sqlite":
+            shift = f"{offset_seconds:+d} seconds"  # a strftime() modifier
         [row] = await self._run(
             _NETWORK.format(month=self.sql["month"]), c=c, since=since, until=until, shift=shift
         )

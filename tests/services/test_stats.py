@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.services.stats import Helper, Network, StatsService, UnknownPeriod, Week
+from bot.services.stats import Helper, Network, UnknownPeriod, Week
 from bot.stats_chart import ChartLabels, render_chart
 from storage.models import (
     Answer,
@@ -214,7 +214,7 @@ async def test_all_time_figures(db, clock, services) -> None:
 
 
 async def test_last_week(db, clock, services) -> None:
-    c, p = await build(services, db)
+    c, _people = await build(services, db)
     report = await services().stats.report(c, "week")  # from Fri Nov 13 12:00 UTC
     # #3 to #7: five asked, #5 unanswered. Waits 10 min, 30 min, 2 h 30, 4 h: median 1 h 30.
     assert (report.asked, report.answered) == (5, 4)
@@ -274,7 +274,7 @@ def read_export(data: bytes) -> dict[str, list[dict[str, str]]]:
 
 
 async def test_export_gives_the_same_counts(db, clock, services) -> None:
-    c, p = await build(services, db)
+    c, _people = await build(services, db)
     report = await services().stats.report(c, "all")
     out = io.BytesIO()
     written = await services().stats.export(c, out)
