@@ -160,6 +160,6 @@ def chart_labels(report: StatsReport) -> ChartLabels:
 
 def export_caption(title: str, rows: int) -> str:
     return _(
-        "The data of {title}: {rows} rows in CSV files (the columns are described in "
-        "docs/export.md). It names members: share it only with those who need it."
+        "The data of {title}: {rows} rows in CSV files. It names members: share it only with "
+        "those who need it."
     ).format(title=escape(title, quote=False), rows=number(rows))
