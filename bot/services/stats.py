@@ -183,6 +183,15 @@ class StatsService:
             weeks=weeks_from_slots(slots, tz, since, until),
         )
 
+    async def community_of_chat(self, chat_id: int) -> int:
+        """The community of the group `chat_id` (for the command line, which names groups by
+        their Telegram chat id, stable across databases)."""
+        async with transaction(self.session, write=False):
+            found = await StatsRepo(self.session).community_id_of_chat(chat_id)
+        if found is None:
+            raise UnknownCommunity(chat_id)
+        return found
+
     async def export(self, community_id: int, out: IO[bytes]) -> dict[str, int]:
         """Write the community's zip of CSV files to `out`; rows written per file. Rows come a
         page at a time and are written in a worker thread (CSV and deflate are CPU work)."""

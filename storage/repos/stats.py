@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Community, UTCDateTime
@@ -94,6 +94,9 @@ class StatsRepo:
 
     async def community(self, community_id: int) -> Community | None:
         return await self.session.get(Community, community_id)
+
+    async def community_id_of_chat(self, chat_id: int) -> int | None:
+        return await self.session.scalar(select(Community.id).where(Community.chat_id == chat_id))
 
     async def question_slots(
         self, c: int, since: datetime, until: datetime

@@ -7,8 +7,6 @@ import csv
 import io
 import zipfile
 
-from sqlalchemy import select
-
 from storage.models import Community
 from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, Harness
 from tests.e2e.test_faq_admin import SECOND, es, moderated
