@@ -9,9 +9,8 @@ import asyncio
 import csv
 import io
 import zipfile
-from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +19,7 @@ from bot.clock import Clock
 from bot.schedules import zone
 from storage.db import transaction
 from storage.repos.exports import TABLES, ExportsRepo
-from storage.repos.stats import SLOT_SECONDS, StatsRepo
+from storage.repos.stats import StatsRepo
 
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30), "all": None}
 TOP_HELPERS = 5
@@ -98,27 +97,35 @@ class StatsReport:
 
 
 def week_of(moment: datetime, timezone: str) -> date:
+    """The Monday of `moment`'s week, in `timezone`."""
     local = moment.astimezone(zone(timezone)).date()
     return local - timedelta(days=local.weekday())
 
 
-def weeks_from_slots(
-    slots: list[tuple[int, int, int]], timezone: str, first: datetime | None, last: datetime
-) -> list[Week]:
-    """Every week from `first`'s (or the first question's) to `last`'s, empty ones too."""
-    asked: Counter[date] = Counter()
-    answered: Counter[date] = Counter()
-    for slot, n_asked, n_answered in slots:
-        week = week_of(EPOCH + timedelta(seconds=slot * SLOT_SECONDS), timezone)
-        asked[week] += n_asked
-        answered[week] += n_answered
-    if first is None and not asked:
-        return []
-    start = week_of(first, timezone) if first is not None else min(asked)
-    end = week_of(last, timezone)
-    count = (end - start).days // 7 + 1
-    days = [start + timedelta(weeks=i) for i in range(count)]
-    return [Week(day, asked[day], answered[day]) for day in days]
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone(timezone)).astimezone(UTC)
+
+
+def week_edges(since: datetime, until: datetime, timezone: str) -> list[datetime]:
+    """`since`, each local Monday 00:00 after it up to `until`, and just past `until`."""
+    edges = [since]
+    monday = week_of(since, timezone) + timedelta(weeks=1)
+    while (edge := _midnight(monday, timezone)) <= until:
+        edges.append(edge)
+        monday += timedelta(weeks=1)
+    return [*edges, until + timedelta(microseconds=1)]
+
+
+def month_edges(since: datetime, until: datetime, timezone: str) -> list[datetime]:
+    """Each local first of the month, 00:00, after `since` up to `until`."""
+    local = since.astimezone(zone(timezone)).date()
+    edges, year, month = [], local.year, local.month
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        edge = _midnight(date(year, month, 1), timezone)
+        if edge > until:
+            return edges
+        edges.append(edge)
 
 
 class StatsService:
@@ -131,24 +138,23 @@ class StatsService:
         until = self.clock.now()
         length = PERIODS[period]
         since = until - length if length is not None else None
-        lower = since or EPOCH
         async with transaction(self.session, write=False):
             repo = StatsRepo(self.session)
             community = await repo.community(community_id)
             if community is None:
                 raise UnknownCommunity(community_id)
-            c, tz = community.id, community.timezone
-            slots = await repo.question_slots(c, lower, until)
-            asked = sum(s[1] for s in slots)
-            answered = sum(s[2] for s in slots)
-            wait = await repo.median_wait(c, lower, until, answered)
-            active, both = await repo.members(c, lower, until)
-            answers, helpers = await repo.helpers(c, lower, until, TOP_HELPERS)
-            offset = int((until.astimezone(zone(tz)).utcoffset() or timedelta()).total_seconds())
-            net = await repo.network(c, lower, until, offset)
-            posts, replies = await repo.prompts(c, lower, until)
-            meetups, rsvps, marked, attended = await repo.meetups(c, lower)
-            title = community.title
+            c, tz, title = community.id, community.timezone, community.title
+            start = since or await repo.first_question(c) or until
+            edges = week_edges(start, until, tz)
+            counts = await repo.week_counts(c, edges)
+            asked = sum(n for n, _answered in counts)
+            answered = sum(n for _asked, n in counts)
+            wait = await repo.median_wait(c, start, until, answered)
+            answers, active, both, helpers = await repo.people(c, start, until, TOP_HELPERS)
+            net = await repo.network(c, start, until, month_edges(start, until, tz))
+            posts, replies = await repo.prompts(c, since or EPOCH, until)
+            meetups, rsvps, marked, attended = await repo.meetups(c, since or EPOCH)
+        weeks = [Week(week_of(lo, tz), *n) for lo, n in zip(edges, counts, strict=False)]
         return StatsReport(
             community_id=c,
             title=title,
@@ -180,7 +186,7 @@ class StatsService:
                 rsvps.get("cant", 0),
                 attended if marked else None,
             ),
-            weeks=weeks_from_slots(slots, tz, since, until),
+            weeks=weeks if since is not None or asked else [],
         )
 
     async def community_of_chat(self, chat_id: int) -> int:

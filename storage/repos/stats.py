@@ -1,63 +1,75 @@
-"""The figures of /stats, counted by the database (GROUP BY), never by loading rows.
+"""The figures of /stats, counted by the database, never by loading rows.
 
-Questions are counted per 15-minute slot of UTC time (every time zone's offset is a multiple of
-15 minutes), so the caller can put each slot into its week in the community's time zone,
-exactly, from a few thousand (slot, count) rows. The network figures bucket interactions by
-calendar month in the community's zone at its current offset (a DST change moves a month's
-edge by an hour). The few expressions SQLite and PostgreSQL spell differently are in _SQL.
+Weeks and months are the community's, in its time zone: the caller gives their edges as UTC
+instants (daylight-saving changes included), and each week is counted by a range read of the
+covering index ix_questions_stats, one scalar subquery per week, no sorting; an interaction's
+month is a CASE over the month edges. The one expression SQLite and PostgreSQL spell
+differently (seconds between two instants) is in _WAIT.
+
+A period's answers are read first (CROSS JOIN: SQLite keeps that order), by the covering index
+ix_answers_stats on when they were given, and each one's question then by its key: a week reads
+that week's answers, not every question of the community.
 
 Anonymous questions count as asked and answered, but are never tied to their asker: not in the
 active members, not in a pair (the export leaves their asker out too)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, UTCDateTime
+from storage.models import Community, Member, Question, UTCDateTime
 
-SLOT_SECONDS = 900
-
-_SQL = {
-    "sqlite": {
-        "slot": "CAST(strftime('%s', q.created_at) AS INTEGER) / 900",
-        "wait": "(julianday(q.first_answer_at) - julianday(q.created_at)) * 86400.0",
-        "month": "strftime('%Y-%m', a.created_at, :shift)",
-    },
-    "postgresql": {
-        "slot": "CAST(floor(extract(epoch FROM q.created_at) / 900) AS BIGINT)",
-        "wait": "extract(epoch FROM q.first_answer_at - q.created_at)",
-        "month": "to_char(a.created_at + make_interval(secs => :shift), 'YYYY-MM')",
-    },
+WEEKS_PER_STATEMENT = 100
+_WAIT = {
+    "sqlite": "(julianday(q.first_answer_at) - julianday(q.created_at)) * 86400.0",
+    "postgresql": "extract(epoch FROM q.first_answer_at - q.created_at)",
 }
-
 _QUESTIONS = "q.community_id = :c AND q.created_at >= :since AND q.created_at <= :until"
 _ANSWERS = "q.community_id = :c AND a.created_at >= :since AND a.created_at <= :until"
-_ASKERS = f"SELECT q.asker_id AS m FROM questions q WHERE {_QUESTIONS} AND q.asker_id IS NOT NULL AND NOT q.anonymous"  # noqa: E501
-_HELPERS = f"SELECT a.author_id AS m FROM answers a JOIN questions q ON q.id = a.question_id WHERE {_ANSWERS} AND a.author_id IS NOT NULL"  # noqa: E501
-_VOTERS = (
-    "SELECT v.member_id AS m FROM answer_votes v JOIN answers a ON a.id = v.answer_id "
-    "JOIN questions q ON q.id = a.question_id WHERE q.community_id = :c "
-    "AND v.created_at >= :since AND v.created_at <= :until"
+_PEOPLE = f"""
+WITH per_author AS (
+    SELECT a.author_id AS m, count(*) AS n, sum(CASE WHEN a.accepted THEN 1 ELSE 0 END) AS acc
+    FROM answers a CROSS JOIN questions q WHERE q.id = a.question_id AND {_ANSWERS}
+    GROUP BY a.author_id
+), askers AS (
+    SELECT DISTINCT q.asker_id AS m FROM questions q
+    WHERE {_QUESTIONS} AND q.asker_id IS NOT NULL AND NOT q.anonymous
+), voters AS (
+    SELECT DISTINCT v.member_id AS m
+    FROM answer_votes v CROSS JOIN answers a CROSS JOIN questions q
+    WHERE a.id = v.answer_id AND q.id = a.question_id AND q.community_id = :c
+      AND v.created_at >= :since AND v.created_at <= :until
 )
-_LO = "CASE WHEN helper < asker THEN helper ELSE asker END AS lo"
-_HI = "CASE WHEN helper < asker THEN asker ELSE helper END AS hi"
+SELECT 0, (SELECT coalesce(sum(n), 0) FROM per_author),
+    (SELECT count(*) FROM (SELECT m FROM askers UNION SELECT m FROM per_author
+     WHERE m IS NOT NULL UNION SELECT m FROM voters) AS active),
+    (SELECT count(*) FROM (SELECT m FROM askers INTERSECT SELECT m FROM per_author) AS both_ways)
+UNION ALL
+SELECT * FROM (SELECT 1, m, n, acc FROM per_author WHERE m IS NOT NULL
+    ORDER BY acc DESC, n DESC, m LIMIT :top) AS top
+"""
+# One pass over the interactions, grouped by unordered pair {lo, hi} (as one integer: member
+# ids fit 31 bits): whether lo helped hi, whether hi helped lo, and their first and last month.
 _NETWORK = f"""
-WITH edges AS (
-    SELECT a.author_id AS helper, q.asker_id AS asker, {{month}} AS mon
-    FROM answers a JOIN questions q ON q.id = a.question_id
-    WHERE {_ANSWERS} AND a.author_id IS NOT NULL AND q.asker_id IS NOT NULL
-      AND NOT q.anonymous AND a.author_id <> q.asker_id
-), pairs AS (SELECT DISTINCT helper, asker FROM edges)
-SELECT
-    (SELECT count(*) FROM pairs),
-    (SELECT count(*) FROM (SELECT {_LO}, {_HI} FROM pairs GROUP BY 1, 2) AS u),
-    (SELECT count(*) FROM pairs p JOIN pairs r ON r.helper = p.asker AND r.asker = p.helper
-     WHERE p.helper < p.asker),
-    (SELECT count(*) FROM (SELECT {_LO}, {_HI} FROM edges GROUP BY 1, 2
-     HAVING count(DISTINCT mon) >= 2) AS s)
+SELECT count(*), coalesce(sum(fwd + back), 0), coalesce(sum(fwd * back), 0),
+    coalesce(sum(CASE WHEN first_month < last_month THEN 1 ELSE 0 END), 0)
+FROM (
+    SELECT max(CASE WHEN helper < asker THEN 1 ELSE 0 END) AS fwd,
+        max(CASE WHEN helper > asker THEN 1 ELSE 0 END) AS back,
+        min(mon) AS first_month, max(mon) AS last_month
+    FROM (
+        SELECT a.author_id AS helper, q.asker_id AS asker, {{month}} AS mon
+        FROM answers a CROSS JOIN questions q
+        WHERE q.id = a.question_id AND {_ANSWERS} AND a.author_id IS NOT NULL
+          AND q.asker_id IS NOT NULL AND NOT q.anonymous AND a.author_id <> q.asker_id
+    ) AS edges
+    GROUP BY CASE WHEN helper < asker THEN helper * 4294967296 + asker
+        ELSE asker * 4294967296 + helper END
+) AS pairs
 """
 
 
@@ -82,15 +94,14 @@ class StatsRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
-        self.sql = _SQL[self.dialect]
 
-    def _query(self, sql: str) -> TextClause:
-        """`sql` with its instants (:since, :until) bound as stored: naive UTC."""
-        instants = [n for n in ("since", "until") if f":{n}" in sql]
-        return text(sql).bindparams(*(bindparam(n, type_=UTCDateTime()) for n in instants))
+    def _query(self, sql: str, params: dict[str, Any]) -> TextClause:
+        """`sql` with its instants bound as stored (naive UTC)."""
+        instants = [k for k, v in params.items() if isinstance(v, datetime)]
+        return text(sql).bindparams(*(bindparam(k, type_=UTCDateTime()) for k in instants))
 
     async def _run(self, sql: str, **params: Any) -> list[Any]:
-        return list(await self.session.execute(self._query(sql), params))
+        return list(await self.session.execute(self._query(sql, params), params))
 
     async def community(self, community_id: int) -> Community | None:
         return await self.session.get(Community, community_id)
@@ -98,18 +109,26 @@ class StatsRepo:
     async def community_id_of_chat(self, chat_id: int) -> int | None:
         return await self.session.scalar(select(Community.id).where(Community.chat_id == chat_id))
 
-    async def question_slots(
-        self, c: int, since: datetime, until: datetime
-    ) -> list[tuple[int, int, int]]:
-        """(15-minute slot since 1970, questions asked in it, those of them answered since)."""
-        rows = await self._run(
-            f"SELECT {self.sql['slot']} AS slot, count(*), count(q.first_answer_at) "
-            f"FROM questions q WHERE {_QUESTIONS} GROUP BY 1",
-            c=c,
-            since=since,
-            until=until,
+    async def first_question(self, c: int) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(Question.created_at)).where(Question.community_id == c)
         )
-        return [(int(slot), int(asked), int(answered)) for slot, asked, answered in rows]
+
+    async def week_counts(self, c: int, edges: Sequence[datetime]) -> list[tuple[int, int]]:
+        """(asked, answered since) for each range [edges[i], edges[i + 1]) of ask times."""
+        counts: list[tuple[int, int]] = []
+        for start in range(0, len(edges) - 1, WEEKS_PER_STATEMENT):
+            chunk = edges[start : start + WEEKS_PER_STATEMENT + 1]
+            params: dict[str, Any] = {"c": c}
+            columns = []
+            for i in range(len(chunk) - 1):
+                params[f"lo{i}"], params[f"hi{i}"] = chunk[i], chunk[i + 1]
+                where = f"q.community_id = :c AND q.created_at >= :lo{i} AND q.created_at < :hi{i}"
+                columns.append(f"(SELECT count(*) FROM questions q WHERE {where})")
+                columns.append(f"(SELECT count(q.first_answer_at) FROM questions q WHERE {where})")
+            [row] = await self._run("SELECT " + ", ".join(columns), **params)
+            counts += [(int(row[i]), int(row[i + 1])) for i in range(0, len(row), 2)]
+        return counts
 
     async def median_wait(
         self, c: int, since: datetime, until: datetime, answered: int
@@ -119,7 +138,7 @@ class StatsRepo:
         if answered == 0:
             return None
         middle = await self._run(
-            f"SELECT {self.sql['wait']} AS wait FROM questions q WHERE {_QUESTIONS} "
+            f"SELECT {_WAIT[self.dialect]} AS wait FROM questions q WHERE {_QUESTIONS} "
             "AND q.first_answer_at IS NOT NULL ORDER BY 1 LIMIT :n OFFSET :skip",
             c=c,
             since=since,
@@ -129,56 +148,42 @@ class StatsRepo:
         )
         return sum(float(row[0]) for row in middle) / len(middle)
 
-    async def members(self, c: int, since: datetime, until: datetime) -> tuple[int, int]:
-        """(members who asked, answered or voted; members who both asked and answered)."""
-        params = {"c": c, "since": since, "until": until}
-        active = await self._run(
-            f"SELECT count(*) FROM ({_ASKERS} UNION {_HELPERS} UNION {_VOTERS}) AS active",
-            **params,
+    async def people(
+        self, c: int, since: datetime, until: datetime, top: int
+    ) -> tuple[int, int, int, list[HelperRow]]:
+        """(answers given; members who asked, answered or voted; members who both asked and
+        answered; the top helpers, most accepted answers first, then most answers)."""
+        rows = await self._run(_PEOPLE, c=c, since=since, until=until, top=top)
+        [totals] = [r for r in rows if int(r[0]) == 0]
+        best = sorted(
+            ((int(r[1]), int(r[2]), int(r[3] or 0)) for r in rows if int(r[0]) == 1),
+            key=lambda h: (-h[2], -h[1], h[0]),
         )
-        both = await self._run(
-            f"SELECT count(*) FROM ({_ASKERS} INTERSECT {_HELPERS}) AS both_ways", **params
-        )
-        return int(active[0][0]), int(both[0][0])
-
-    async def helpers(
-        self, c: int, since: datetime, until: datetime, limit: int
-    ) -> tuple[int, list[HelperRow]]:
-        """(answers given in the period; the top helpers, most accepted answers first)."""
-        total = await self._run(
-            f"SELECT count(*) FROM answers a JOIN questions q ON q.id = a.question_id "
-            f"WHERE {_ANSWERS}",
-            c=c,
-            since=since,
-            until=until,
-        )
-        rows = await self._run(
-            "SELECT m.id, m.first_name, m.last_name, count(*) AS answers, "
-            "sum(CASE WHEN a.accepted THEN 1 ELSE 0 END) AS accepted "
-            "FROM answers a JOIN questions q ON q.id = a.question_id "
-            f"JOIN members m ON m.id = a.author_id WHERE {_ANSWERS} "
-            "GROUP BY m.id, m.first_name, m.last_name "
-            "ORDER BY accepted DESC, answers DESC, m.id LIMIT :n",
-            c=c,
-            since=since,
-            until=until,
-            n=limit,
-        )
-        return int(total[0][0]), [
-            HelperRow(int(r[0]), r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows
-        ]
+        names = {}
+        if best:
+            found = await self.session.execute(
+                select(Member.id, Member.first_name, Member.last_name).where(
+                    Member.id.in_([h[0] for h in best])
+                )
+            )
+            names = {r[0]: (r[1], r[2]) for r in found}
+        helpers = [HelperRow(m, *names.get(m, ("?", None)), n, acc) for m, n, acc in best]
+        return int(totals[1]), int(totals[2]), int(totals[3]), helpers
 
     async def network(
-        self, c: int, since: datetime, until: datetime, offset_seconds: int
+        self, c: int, since: datetime, until: datetime, months: Sequence[datetime]
     ) -> NetworkRow:
-        """`offset_seconds`: the community's offset from UTC, for its calendar months."""
-        shift: object = float(offset_seconds)
-        if self.dialect == "sqlite":
-            shift = f"{offset_seconds:+d} seconds"  # a strftime() modifier
-        [row] = await self._run(
-            _NETWORK.format(month=self.sql["month"]), c=c, since=since, until=until, shift=shift
+        """`months`: where the community's calendar months begin after `since`, as UTC."""
+        params: dict[str, Any] = {"c": c, "since": since, "until": until}
+        cases = []
+        for i, edge in enumerate(months):
+            params[f"m{i}"] = edge
+            cases.append(f"WHEN a.created_at < :m{i} THEN {i}")
+        month = f"CASE {' '.join(cases)} ELSE {len(months)} END" if cases else "0"
+        [(contacts, pairs, reciprocal, sustained)] = await self._run(
+            _NETWORK.format(month=month), **params
         )
-        return NetworkRow(*(int(x) for x in row))
+        return NetworkRow(int(pairs), int(contacts), int(reciprocal), int(sustained))
 
     async def prompts(self, c: int, since: datetime, until: datetime) -> tuple[int, int]:
         """(prompts posted in the period, replies they drew)."""

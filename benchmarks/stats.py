@@ -1,0 +1,324 @@
+"""/stats on a large community: the service call (and the chart) against the 2 s target.
+
+A community of 10,000 members and 100,000 questions over the last year (about 85% answered,
+by one to three peers drawn mostly from a fifth of the members, so pairs repeat across months
+and some help each other both ways; a third of the answers get a vote; weekly prompts; monthly
+meetups with RSVPs and attendance) is written with bulk inserts into a fresh, migrated
+database. Then `StatsService.report(community, period)` is timed for week, month and all
+(``--repeat`` runs each: median and worst), the chart of the whole year rendered, and the
+whole export written (rows/s).
+
+Target (issue 6): /stats under 2 s on SQLite, for every period, chart included. SQLite always;
+PostgreSQL too with ``--database-url`` (an administrator URL: a throwaway database is created
+and dropped) or TEST_DATABASE_URL. Run from the project root: ``python -m benchmarks.stats
+[--members N] [--questions N]``. Missing the target is a measurement: the exit code stays 0.
+"""
+
+import argparse
+import asyncio
+import io
+import os
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bot.migrate import upgrade
+from bot.services.stats import StatsReport, StatsService
+from bot.stats_chart import ChartLabels, render_chart
+from storage.db import Database, transaction
+from storage.models import (
+    Answer,
+    AnswerVote,
+    Community,
+    Meetup,
+    MeetupRsvp,
+    Member,
+    Membership,
+    PromptPost,
+    Question,
+)
+from tests.fakes.clock import FakeClock
+
+TARGET_S = 2.0
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CHAT_ID = -1001000000077
+CHUNK = 5000
+PERIODS = ("week", "month", "all")
+
+
+@dataclass
+class Result:
+    backend: str
+    members: int
+    questions: int
+    answers: int
+    votes: int
+    generate_s: float
+    report_s: dict[str, list[float]] = field(default_factory=dict)
+    chart_s: float = 0.0
+    export_s: float = 0.0
+    export_rows: int = 0
+    reports: dict[str, StatsReport] = field(default_factory=dict)
+
+    def worst(self, period: str) -> float:
+        return max(self.report_s[period]) + self.chart_s
+
+    @property
+    def met(self) -> bool:
+        return all(self.worst(p) <= TARGET_S for p in PERIODS)
+
+
+def _rows(members: int, questions: int, seed: int) -> dict[Any, list[dict[str, Any]]]:
+    """Every row to insert, with ids given (no RETURNING needed), per table, in FK order."""
+    rng = random.Random(seed)
+    year = timedelta(days=365).total_seconds()
+    people = [
+        {
+            "id": i,
+            "user_id": 10_000_000 + i,
+            "first_name": f"Member {i}",
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for i in range(1, members + 1)
+    ]
+    experts = list(range(1, max(2, members // 5) + 1))
+    asked, answered, voted = [], [], []
+    for q in range(1, questions + 1):
+        at = NOW - timedelta(seconds=rng.random() * year)
+        asker = rng.randint(1, members)
+        row = {
+            "id": q,
+            "community_id": 1,
+            "number": q,
+            "asker_id": asker,
+            "text": f"Q{q}?",
+            "anonymous": rng.random() < 0.05,
+            "status": "open",
+            "round": 1,
+            "created_at": at,
+            "updated_at": at,
+            "first_answer_at": None,
+        }
+        asked.append(row)
+        if rng.random() > 0.85:
+            continue
+        accepted = rng.randrange(3) if rng.random() < 0.4 else -1
+        for n in range(rng.choice((1, 1, 2, 3))):
+            author = rng.choice(experts) if rng.random() < 0.8 else rng.randint(1, members)
+            when = min(at + timedelta(hours=rng.expovariate(1 / 6)), NOW)
+            row["first_answer_at"] = min(row["first_answer_at"] or when, when)
+            answer = {
+                "id": len(answered) + 1,
+                "question_id": q,
+                "author_id": author,
+                "text": "A.",
+                "accepted": n == accepted,
+                "helpful_count": 0,
+                "created_at": when,
+            }
+            answered.append(answer)
+            if rng.random() < 0.33:
+                voted.append(
+                    {
+                        "answer_id": answer["id"],
+                        "member_id": rng.randint(1, members),
+                        "kind": "helpful",
+                        "created_at": when,
+                    }
+                )
+    voted = list({(v["answer_id"], v["member_id"]): v for v in voted}.values())
+    posts = [
+        {
+            "id": w + 1,
+            "community_id": 1,
+            "slot": NOW - timedelta(weeks=w),
+            "chat_id": CHAT_ID,
+            "reply_count": rng.randint(0, 30),
+            "created_at": NOW - timedelta(weeks=w),
+        }
+        for w in range(52)
+    ]
+    meetups, rsvps = [], []
+    for m in range(1, 14):
+        starts = NOW - timedelta(days=30 * (m - 1) - 7)
+        meetups.append(
+            {
+                "id": m,
+                "community_id": 1,
+                "title": f"Call {m}",
+                "description": "",
+                "starts_at": starts,
+                "duration_minutes": 60,
+                "join_url": "https://x",
+                "status": "scheduled",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+        for who in rng.sample(range(1, members + 1), min(members, 40)):
+            answer = rng.choice(("going", "going", "maybe", "cant"))
+            came = (rng.random() < 0.7) if answer == "going" and starts < NOW else None
+            rsvps.append(
+                {
+                    "id": len(rsvps) + 1,
+                    "meetup_id": m,
+                    "member_id": who,
+                    "answer": answer,
+                    "attended": came,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
+    return {
+        Member: people,
+        Membership: [
+            {"id": p["id"], "community_id": 1, "member_id": p["id"], "joined_at": NOW}
+            for p in people
+        ],
+        Question: asked,
+        Answer: answered,
+        AnswerVote: voted,
+        PromptPost: posts,
+        Meetup: meetups,
+        MeetupRsvp: rsvps,
+    }
+
+
+async def generate(db: Database, members: int, questions: int, seed: int) -> dict[str, int]:
+    tables = await asyncio.to_thread(_rows, members, questions, seed)
+    async with db.session() as session, transaction(session, write=True):
+        await session.execute(
+            insert(Community),
+            [
+                {
+                    "id": 1,
+                    "chat_id": CHAT_ID,
+                    "title": "Benchmark",
+                    "timezone": "America/Lima",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            ],
+        )
+        for model, rows in tables.items():
+            for start in range(0, len(rows), CHUNK):
+                await session.execute(insert(model), rows[start : start + CHUNK])
+    return {model.__tablename__: len(rows) for model, rows in tables.items()}
+
+
+def labels(report: StatsReport) -> ChartLabels:
+    return ChartLabels(
+        "Questions per week",
+        "Asked",
+        "Answered",
+        "Answer rate (%)",
+        [f"{w.start:%b %d}" for w in report.weeks],
+    )
+
+
+async def measure(
+    url: str, backend: str, members: int, questions: int, seed: int = 6, repeat: int = 5
+) -> Result:
+    db = Database(url)
+    clock = FakeClock(NOW)
+    try:
+        started = time.perf_counter()
+        counts = await generate(db, members, questions, seed)
+        result = Result(
+            backend,
+            members,
+            questions,
+            counts["answers"],
+            counts["answer_votes"],
+            time.perf_counter() - started,
+        )
+        for period in PERIODS:
+            result.report_s[period] = []
+            for _ in range(repeat):
+                async with db.session() as session:
+                    began = time.perf_counter()
+                    report = await StatsService(session, clock).report(1, period)
+                    result.report_s[period].append(time.perf_counter() - began)
+            result.reports[period] = report
+        whole = result.reports["all"]
+        began = time.perf_counter()
+        await asyncio.to_thread(render_chart, whole.weeks, labels(whole))
+        result.chart_s = time.perf_counter() - began
+        async with db.session() as session:
+            began = time.perf_counter()
+            written = await StatsService(session, clock).export(1, io.BytesIO())
+            result.export_s = time.perf_counter() - began
+        result.export_rows = sum(written.values())
+        return result
+    finally:
+        await db.dispose()
+
+
+def format_result(r: Result) -> str:
+    lines = [
+        f"{r.backend}: {r.members:,} members, {r.questions:,} questions, {r.answers:,} answers, "
+        f"{r.votes:,} votes, written in {r.generate_s:.1f} s"
+    ]
+    for period in PERIODS:
+        samples = r.report_s[period]
+        rep = r.reports[period]
+        net = rep.network
+        lines.append(
+            f"  /stats {period:<5} service median {statistics.median(samples) * 1000:7.0f} ms, "
+            f"worst {max(samples) * 1000:7.0f} ms, + chart = {r.worst(period):.2f} s "
+            f"(target {TARGET_S:.0f} s: {'met' if r.worst(period) <= TARGET_S else 'MISSED'}) | "
+            f"asked {rep.asked:,}, answered {rep.answered:,}, active {rep.active_members:,}, "
+            f"pairs {net.pairs:,}, sustained {net.sustained:,}, reciprocal {net.reciprocal:,}"
+        )
+    lines.append(
+        f"  chart of {len(r.reports['all'].weeks)} weeks {r.chart_s * 1000:.0f} ms; export "
+        f"{r.export_rows:,} rows in {r.export_s:.1f} s ({r.export_rows / r.export_s:,.0f} rows/s)"
+    )
+    lines.append(f"  target /stats + chart <= {TARGET_S:.0f} s: {'met' if r.met else 'MISSED'}")
+    return "\n".join(lines)
+
+
+async def _postgres(admin: str, members: int, questions: int, repeat: int) -> Result:
+    from tests import databases
+
+    name = databases.create_pg_database(admin)
+    try:
+        url = databases.pg_url_for(admin, name)
+        await asyncio.to_thread(upgrade, url)
+        return await measure(url, "postgresql", members, questions, repeat=repeat)
+    finally:
+        databases.drop_pg_database(admin, name)
+
+
+async def main(members: int, questions: int, repeat: int, database_url: str | None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'stats.db'}"
+        await asyncio.to_thread(upgrade, url)
+        print(
+            format_result(await measure(url, "sqlite", members, questions, repeat=repeat)),
+            flush=True,
+        )
+    if database_url:
+        print(format_result(await _postgres(database_url, members, questions, repeat)), flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--questions", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each period")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL", "").strip() or None,
+        help="a PostgreSQL administrator URL (default: TEST_DATABASE_URL; none: SQLite only)",
+    )
+    args = parser.parse_args()
+    asyncio.run(main(args.members, args.questions, args.repeat, args.database_url))
