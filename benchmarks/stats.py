@@ -5,8 +5,10 @@ by one to three peers drawn mostly from a fifth of the members, so pairs repeat 
 and some help each other both ways; a third of the answers get a vote; weekly prompts; monthly
 meetups with RSVPs and attendance) is written with bulk inserts into a fresh, migrated
 database. Then `StatsService.report(community, period)` is timed for week, month and all
-(``--repeat`` runs each: median and worst), the chart of the whole year rendered, and the
-whole export written (rows/s).
+(``--repeat`` runs each: median and worst wall time, and the process's CPU time, which
+includes SQLite's, for a machine shared with other work), the chart of the whole year rendered
+(the first render of a process, with matplotlib's import, apart), and the whole export
+written (rows/s).
 
 Target (issue 6): /stats under 2 s on SQLite, for every period, chart included. SQLite always;
 PostgreSQL too with ``--database-url`` (an administrator URL: a throwaway database is created
@@ -17,6 +19,7 @@ and dropped) or TEST_DATABASE_URL. Run from the project root: ``python -m benchm
 import argparse
 import asyncio
 import io
+import json
 import os
 import random
 import statistics
@@ -26,8 +29,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import insert
 
 from bot.migrate import upgrade
 from bot.services.stats import StatsReport, StatsService
@@ -62,7 +63,9 @@ class Result:
     votes: int
     generate_s: float
     report_s: dict[str, list[float]] = field(default_factory=dict)
+    report_cpu_s: dict[str, list[float]] = field(default_factory=dict)
     chart_s: float = 0.0
+    first_chart_s: float = 0.0  # with matplotlib's import and font cache, once per process
     export_s: float = 0.0
     export_rows: int = 0
     reports: dict[str, StatsReport] = field(default_factory=dict)
@@ -84,6 +87,9 @@ def _rows(members: int, questions: int, seed: int) -> dict[Any, list[dict[str, A
             "id": i,
             "user_id": 10_000_000 + i,
             "first_name": f"Member {i}",
+            "spoken_languages": [],
+            "dm_available": True,
+            "routing_opt_out": False,
             "created_at": NOW,
             "updated_at": NOW,
         }
@@ -158,6 +164,8 @@ def _rows(members: int, questions: int, seed: int) -> dict[Any, list[dict[str, A
                 "starts_at": starts,
                 "duration_minutes": 60,
                 "join_url": "https://x",
+                "public_link": False,
+                "sequence": 0,
                 "status": "scheduled",
                 "created_at": NOW,
                 "updated_at": NOW,
@@ -173,6 +181,7 @@ def _rows(members: int, questions: int, seed: int) -> dict[Any, list[dict[str, A
                     "member_id": who,
                     "answer": answer,
                     "attended": came,
+                    "link_sent": True,
                     "created_at": NOW,
                     "updated_at": NOW,
                 }
@@ -180,7 +189,15 @@ def _rows(members: int, questions: int, seed: int) -> dict[Any, list[dict[str, A
     return {
         Member: people,
         Membership: [
-            {"id": p["id"], "community_id": 1, "member_id": p["id"], "joined_at": NOW}
+            {
+                "id": p["id"],
+                "community_id": 1,
+                "member_id": p["id"],
+                "role": "member",
+                "active": True,
+                "welcome_pending": False,
+                "joined_at": NOW,
+            }
             for p in people
         ],
         Question: asked,
@@ -192,25 +209,48 @@ def _rows(members: int, questions: int, seed: int) -> dict[Any, list[dict[str, A
     }
 
 
+def _value(value: Any, dialect: str) -> Any:
+    """As the column stores it: naive UTC (SQLite: SQLAlchemy's text form), JSON as text."""
+    if isinstance(value, datetime):
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return f"{naive:%Y-%m-%d %H:%M:%S.%f}" if dialect == "sqlite" else naive
+    return json.dumps(value) if isinstance(value, list) else value
+
+
 async def generate(db: Database, members: int, questions: int, seed: int) -> dict[str, int]:
+    """Straight to the driver (executemany, values as stored): about ten times faster than
+    ORM inserts, which the benchmark is not about."""
     tables = await asyncio.to_thread(_rows, members, questions, seed)
+    community = {
+        "id": 1,
+        "chat_id": CHAT_ID,
+        "title": "Benchmark",
+        "language": "en",
+        "timezone": "America/Lima",
+        "is_forum": False,
+        "active": True,
+        "routing_fanout": 3,
+        "escalation_hours": 24,
+        "open_answering": False,
+        "faq_verification": False,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
     async with db.session() as session, transaction(session, write=True):
-        await session.execute(
-            insert(Community),
-            [
-                {
-                    "id": 1,
-                    "chat_id": CHAT_ID,
-                    "title": "Benchmark",
-                    "timezone": "America/Lima",
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-            ],
-        )
-        for model, rows in tables.items():
+        conn = await session.connection()
+        dialect = conn.dialect.name
+        for model, rows in [(Community, [community]), *tables.items()]:
+            columns = list(rows[0])
+            marks = ", ".join(
+                "?" if dialect == "sqlite" else f"${i + 1}" for i in range(len(columns))
+            )
+            sql = f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({marks})"
             for start in range(0, len(rows), CHUNK):
-                await session.execute(insert(model), rows[start : start + CHUNK])
+                chunk = [
+                    tuple(_value(r[c], dialect) for c in columns)
+                    for r in rows[start : start + CHUNK]
+                ]
+                await conn.exec_driver_sql(sql, chunk)
     return {model.__tablename__: len(rows) for model, rows in tables.items()}
 
 
@@ -241,17 +281,22 @@ async def measure(
             time.perf_counter() - started,
         )
         for period in PERIODS:
-            result.report_s[period] = []
+            result.report_s[period], result.report_cpu_s[period] = [], []
             for _ in range(repeat):
                 async with db.session() as session:
-                    began = time.perf_counter()
+                    began, cpu = time.perf_counter(), time.process_time()
                     report = await StatsService(session, clock).report(1, period)
                     result.report_s[period].append(time.perf_counter() - began)
+                    result.report_cpu_s[period].append(time.process_time() - cpu)
             result.reports[period] = report
         whole = result.reports["all"]
-        began = time.perf_counter()
-        await asyncio.to_thread(render_chart, whole.weeks, labels(whole))
-        result.chart_s = time.perf_counter() - began
+        for attempt in range(2):
+            began = time.perf_counter()
+            await asyncio.to_thread(render_chart, whole.weeks, labels(whole))
+            if attempt == 0:
+                result.first_chart_s = time.perf_counter() - began
+            else:
+                result.chart_s = time.perf_counter() - began
         async with db.session() as session:
             began = time.perf_counter()
             written = await StatsService(session, clock).export(1, io.BytesIO())
@@ -272,14 +317,16 @@ def format_result(r: Result) -> str:
         rep = r.reports[period]
         net = rep.network
         lines.append(
-            f"  /stats {period:<5} service median {statistics.median(samples) * 1000:7.0f} ms, "
-            f"worst {max(samples) * 1000:7.0f} ms, + chart = {r.worst(period):.2f} s "
+            f"  /stats {period:<5} service median {statistics.median(samples) * 1000:6.0f} ms "
+            f"(CPU {statistics.median(r.report_cpu_s[period]) * 1000:.0f} ms), worst "
+            f"{max(samples) * 1000:6.0f} ms, + chart = {r.worst(period):.2f} s "
             f"(target {TARGET_S:.0f} s: {'met' if r.worst(period) <= TARGET_S else 'MISSED'}) | "
             f"asked {rep.asked:,}, answered {rep.answered:,}, active {rep.active_members:,}, "
             f"pairs {net.pairs:,}, sustained {net.sustained:,}, reciprocal {net.reciprocal:,}"
         )
     lines.append(
-        f"  chart of {len(r.reports['all'].weeks)} weeks {r.chart_s * 1000:.0f} ms; export "
+        f"  chart of {len(r.reports['all'].weeks)} weeks {r.chart_s * 1000:.0f} ms (the first "
+        f"in a process {r.first_chart_s:.1f} s: matplotlib's import); export "
         f"{r.export_rows:,} rows in {r.export_s:.1f} s ({r.export_rows / r.export_s:,.0f} rows/s)"
     )
     lines.append(f"  target /stats + chart <= {TARGET_S:.0f} s: {'met' if r.met else 'MISSED'}")

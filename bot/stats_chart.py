@@ -47,7 +47,7 @@ def render_chart(weeks: Sequence[Week], labels: ChartLabels) -> bytes:
         label=labels.answered,
         color="#55A868",
     )
-    axes.set_title(labels.title)
+    figure.suptitle(labels.title, y=0.97)
     axes.yaxis.get_major_locator().set_params(integer=True)
     step = max(1, -(-len(weeks) // MAX_TICKS))
     axes.set_xticks(positions[::step], list(labels.weeks)[::step], rotation=30, ha="right")
@@ -57,14 +57,24 @@ def render_chart(weeks: Sequence[Week], labels: ChartLabels) -> bytes:
         [100 * w.answered / w.asked if w.asked else float("nan") for w in weeks],
         color="#C44E52",
         marker="o",
+        markersize=3 if len(weeks) > 20 else 5,
         label=labels.rate,
     )
     rate.set_ylim(0, 105)
     rate.set_ylabel(labels.rate)
     handles = axes.get_legend_handles_labels()
     more = rate.get_legend_handles_labels()
-    axes.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize="small")
-    figure.tight_layout()
+    figure.legend(
+        handles[0] + more[0],
+        handles[1] + more[1],
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.92),
+        ncols=3,
+        frameon=False,
+        fontsize="small",
+    )
+    # Fixed margins: tight_layout would draw the figure once more to measure it.
+    figure.subplots_adjust(left=0.07, right=0.92, bottom=0.16, top=0.84)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
