@@ -251,6 +251,9 @@ async def generate(db: Database, members: int, questions: int, seed: int) -> dic
                     for r in rows[start : start + CHUNK]
                 ]
                 await conn.exec_driver_sql(sql, chunk)
+    if dialect == "postgresql":  # as autovacuum would after such a load; SQLite has no such
+        async with db.session() as session, transaction(session, write=True):
+            await (await session.connection()).exec_driver_sql("ANALYZE")
     return {model.__tablename__: len(rows) for model, rows in tables.items()}
 
 

@@ -150,8 +150,9 @@ class StatsService:
             asked = sum(n for n, _answered in counts)
             answered = sum(n for _asked, n in counts)
             wait = await repo.median_wait(c, start, until, answered)
-            answers, active, both, helpers = await repo.people(c, start, until, TOP_HELPERS)
-            net = await repo.network(c, start, until, month_edges(start, until, tz))
+            months = month_edges(start, until, tz)
+            people = await repo.members(c, start, until, months, TOP_HELPERS)
+            net = people.network
             posts, replies = await repo.prompts(c, since or EPOCH, until)
             meetups, rsvps, marked, attended = await repo.meetups(c, since or EPOCH)
         weeks = [Week(week_of(lo, tz), *n) for lo, n in zip(edges, counts, strict=False)]
@@ -165,8 +166,8 @@ class StatsService:
             asked=asked,
             answered=answered,
             median_first_answer=timedelta(seconds=round(wait)) if wait is not None else None,
-            active_members=active,
-            answers=answers,
+            active_members=people.active,
+            answers=people.answers,
             top_helpers=[
                 Helper(
                     h.member_id,
@@ -174,9 +175,11 @@ class StatsService:
                     h.answers,
                     h.accepted,
                 )
-                for h in helpers
+                for h in people.helpers
             ],
-            network=Network(net.pairs, net.contacts, net.sustained, net.reciprocal, both),
+            network=Network(
+                net.pairs, net.contacts, net.sustained, net.reciprocal, people.both_ways
+            ),
             prompt_posts=posts,
             prompt_replies=replies,
             meetups=Meetups(

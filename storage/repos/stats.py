@@ -2,8 +2,8 @@
 
 Weeks and months are the community's, in its time zone: the caller gives their edges as UTC
 instants (daylight-saving changes included), and each week is counted by a range read of the
-covering index ix_questions_stats, one scalar subquery per week, no sorting; an interaction's
-month is a CASE over the month edges. The one expression SQLite and PostgreSQL spell
+covering index ix_questions_stats, no sorting; an interaction's month is a CASE over the month
+edges. The one expression SQLite and PostgreSQL spell
 differently (seconds between two instants) is in _WAIT.
 
 A period's answers are read first (CROSS JOIN: SQLite keeps that order), by the covering index
@@ -30,11 +30,20 @@ _WAIT = {
 }
 _QUESTIONS = "q.community_id = :c AND q.created_at >= :since AND q.created_at <= :until"
 _ANSWERS = "q.community_id = :c AND a.created_at >= :since AND a.created_at <= :until"
-_PEOPLE = f"""
-WITH per_author AS (
-    SELECT a.author_id AS m, count(*) AS n, sum(CASE WHEN a.accepted THEN 1 ELSE 0 END) AS acc
+# Everything about members, in one statement: the period's answers are joined to their
+# questions once (`period`, materialized), then counted per author, and per unordered pair
+# {lo, hi} of helper and asker (as one integer: member ids fit 31 bits): whether lo helped hi,
+# whether hi helped lo, and their first and last month. Rows: (0, answers, active members,
+# members who both asked and answered, 0), (1, member, answers, accepted, 0) for each top
+# helper, and (2, contacts, directed pairs, reciprocal pairs, sustained pairs).
+_MEMBERS = f"""
+WITH period AS MATERIALIZED (
+    SELECT a.author_id AS author, a.accepted AS accepted, {{month}} AS mon,
+        CASE WHEN q.anonymous THEN NULL ELSE q.asker_id END AS asker
     FROM answers a CROSS JOIN questions q WHERE q.id = a.question_id AND {_ANSWERS}
-    GROUP BY a.author_id
+), per_author AS (
+    SELECT author AS m, count(*) AS n, sum(CASE WHEN accepted THEN 1 ELSE 0 END) AS acc
+    FROM period GROUP BY author
 ), askers AS (
     SELECT DISTINCT q.asker_id AS m FROM questions q
     WHERE {_QUESTIONS} AND q.asker_id IS NOT NULL AND NOT q.anonymous
@@ -43,33 +52,26 @@ WITH per_author AS (
     FROM answer_votes v CROSS JOIN answers a CROSS JOIN questions q
     WHERE a.id = v.answer_id AND q.id = a.question_id AND q.community_id = :c
       AND v.created_at >= :since AND v.created_at <= :until
+), pairs AS (
+    SELECT max(CASE WHEN author < asker THEN 1 ELSE 0 END) AS fwd,
+        max(CASE WHEN author > asker THEN 1 ELSE 0 END) AS back,
+        min(mon) AS first_month, max(mon) AS last_month
+    FROM period WHERE author IS NOT NULL AND asker IS NOT NULL AND author <> asker
+    GROUP BY CASE WHEN author < asker THEN author * 4294967296 + asker
+        ELSE asker * 4294967296 + author END
 )
 SELECT 0, (SELECT coalesce(sum(n), 0) FROM per_author),
     (SELECT count(*) FROM (SELECT m FROM askers UNION SELECT m FROM per_author
      WHERE m IS NOT NULL UNION SELECT m FROM voters) AS active),
-    (SELECT count(*) FROM (SELECT m FROM askers INTERSECT SELECT m FROM per_author) AS both_ways)
+    (SELECT count(*) FROM (SELECT m FROM askers INTERSECT SELECT m FROM per_author) AS both_ways),
+    0
 UNION ALL
-SELECT * FROM (SELECT 1, m, n, acc FROM per_author WHERE m IS NOT NULL
+SELECT * FROM (SELECT 1, m, n, acc, 0 FROM per_author WHERE m IS NOT NULL
     ORDER BY acc DESC, n DESC, m LIMIT :top) AS top
-"""
-# One pass over the interactions, grouped by unordered pair {lo, hi} (as one integer: member
-# ids fit 31 bits): whether lo helped hi, whether hi helped lo, and their first and last month.
-_NETWORK = f"""
-SELECT count(*), coalesce(sum(fwd + back), 0), coalesce(sum(fwd * back), 0),
+UNION ALL
+SELECT 2, count(*), coalesce(sum(fwd + back), 0), coalesce(sum(fwd * back), 0),
     coalesce(sum(CASE WHEN first_month < last_month THEN 1 ELSE 0 END), 0)
-FROM (
-    SELECT max(CASE WHEN helper < asker THEN 1 ELSE 0 END) AS fwd,
-        max(CASE WHEN helper > asker THEN 1 ELSE 0 END) AS back,
-        min(mon) AS first_month, max(mon) AS last_month
-    FROM (
-        SELECT a.author_id AS helper, q.asker_id AS asker, {{month}} AS mon
-        FROM answers a CROSS JOIN questions q
-        WHERE q.id = a.question_id AND {_ANSWERS} AND a.author_id IS NOT NULL
-          AND q.asker_id IS NOT NULL AND NOT q.anonymous AND a.author_id <> q.asker_id
-    ) AS edges
-    GROUP BY CASE WHEN helper < asker THEN helper * 4294967296 + asker
-        ELSE asker * 4294967296 + helper END
-) AS pairs
+FROM pairs
 """
 
 
@@ -88,6 +90,15 @@ class NetworkRow:
     contacts: int  # the same, unordered
     reciprocal: int  # unordered pairs who helped each other both ways
     sustained: int  # unordered pairs who interacted in two or more calendar months
+
+
+@dataclass(frozen=True, slots=True)
+class MembersRow:
+    answers: int  # given in the period
+    active: int  # members who asked, answered or voted
+    both_ways: int  # members who both asked and answered
+    helpers: list[HelperRow]  # most accepted answers first, then most answers
+    network: NetworkRow
 
 
 class StatsRepo:
@@ -115,19 +126,22 @@ class StatsRepo:
         )
 
     async def week_counts(self, c: int, edges: Sequence[datetime]) -> list[tuple[int, int]]:
-        """(asked, answered since) for each range [edges[i], edges[i + 1]) of ask times."""
+        """(asked, answered since) for each range [edges[i], edges[i + 1]) of ask times: one
+        range read of ix_questions_stats each, in one statement per hundred weeks."""
         counts: list[tuple[int, int]] = []
         for start in range(0, len(edges) - 1, WEEKS_PER_STATEMENT):
             chunk = edges[start : start + WEEKS_PER_STATEMENT + 1]
             params: dict[str, Any] = {"c": c}
-            columns = []
+            selects = []
             for i in range(len(chunk) - 1):
                 params[f"lo{i}"], params[f"hi{i}"] = chunk[i], chunk[i + 1]
-                where = f"q.community_id = :c AND q.created_at >= :lo{i} AND q.created_at < :hi{i}"
-                columns.append(f"(SELECT count(*) FROM questions q WHERE {where})")
-                columns.append(f"(SELECT count(q.first_answer_at) FROM questions q WHERE {where})")
-            [row] = await self._run("SELECT " + ", ".join(columns), **params)
-            counts += [(int(row[i]), int(row[i + 1])) for i in range(0, len(row), 2)]
+                selects.append(
+                    f"SELECT {i}, count(*), count(q.first_answer_at) FROM questions q "
+                    f"WHERE q.community_id = :c AND q.created_at >= :lo{i} "
+                    f"AND q.created_at < :hi{i}"
+                )
+            rows = await self._run(" UNION ALL ".join(selects), **params)
+            counts += [(int(r[1]), int(r[2])) for r in sorted(rows, key=lambda r: int(r[0]))]
         return counts
 
     async def median_wait(
@@ -148,17 +162,23 @@ class StatsRepo:
         )
         return sum(float(row[0]) for row in middle) / len(middle)
 
-    async def people(
-        self, c: int, since: datetime, until: datetime, top: int
-    ) -> tuple[int, int, int, list[HelperRow]]:
-        """(answers given; members who asked, answered or voted; members who both asked and
-        answered; the top helpers, most accepted answers first, then most answers)."""
-        rows = await self._run(_PEOPLE, c=c, since=since, until=until, top=top)
-        [totals] = [r for r in rows if int(r[0]) == 0]
-        best = sorted(
-            ((int(r[1]), int(r[2]), int(r[3] or 0)) for r in rows if int(r[0]) == 1),
-            key=lambda h: (-h[2], -h[1], h[0]),
-        )
+    async def members(
+        self, c: int, since: datetime, until: datetime, months: Sequence[datetime], top: int
+    ) -> MembersRow:
+        """`months`: where the community's calendar months begin after `since`, as UTC."""
+        params: dict[str, Any] = {"c": c, "since": since, "until": until, "top": top}
+        cases = []
+        for i, edge in enumerate(months):
+            params[f"m{i}"] = edge
+            cases.append(f"WHEN a.created_at < :m{i} THEN {i}")
+        month = f"CASE {' '.join(cases)} ELSE {len(months)} END" if cases else "0"
+        rows = [
+            [int(x or 0) for x in r]
+            for r in await self._run(_MEMBERS.format(month=month), **params)
+        ]
+        [totals] = [r for r in rows if r[0] == 0]
+        [(_kind, contacts, pairs, reciprocal, sustained)] = [r for r in rows if r[0] == 2]
+        best = sorted((r[1:4] for r in rows if r[0] == 1), key=lambda h: (-h[2], -h[1], h[0]))
         names = {}
         if best:
             found = await self.session.execute(
@@ -167,23 +187,13 @@ class StatsRepo:
                 )
             )
             names = {r[0]: (r[1], r[2]) for r in found}
-        helpers = [HelperRow(m, *names.get(m, ("?", None)), n, acc) for m, n, acc in best]
-        return int(totals[1]), int(totals[2]), int(totals[3]), helpers
-
-    async def network(
-        self, c: int, since: datetime, until: datetime, months: Sequence[datetime]
-    ) -> NetworkRow:
-        """`months`: where the community's calendar months begin after `since`, as UTC."""
-        params: dict[str, Any] = {"c": c, "since": since, "until": until}
-        cases = []
-        for i, edge in enumerate(months):
-            params[f"m{i}"] = edge
-            cases.append(f"WHEN a.created_at < :m{i} THEN {i}")
-        month = f"CASE {' '.join(cases)} ELSE {len(months)} END" if cases else "0"
-        [(contacts, pairs, reciprocal, sustained)] = await self._run(
-            _NETWORK.format(month=month), **params
+        return MembersRow(
+            answers=totals[1],
+            active=totals[2],
+            both_ways=totals[3],
+            helpers=[HelperRow(m, *names.get(m, ("?", None)), n, acc) for m, n, acc in best],
+            network=NetworkRow(pairs, contacts, reciprocal, sustained),
         )
-        return NetworkRow(int(pairs), int(contacts), int(reciprocal), int(sustained))
 
     async def prompts(self, c: int, since: datetime, until: datetime) -> tuple[int, int]:
         """(prompts posted in the period, replies they drew)."""
