@@ -4,11 +4,12 @@ A community of 10,000 members and 100,000 questions over the last year (about 85
 by one to three peers drawn mostly from a fifth of the members, so pairs repeat across months
 and some help each other both ways; a third of the answers get a vote; weekly prompts; monthly
 meetups with RSVPs and attendance) is written with bulk inserts into a fresh, migrated
-database. Then `StatsService.report(community, period)` is timed for week, month and all
+database. Then /stats is timed as the handler runs it (``report_with_chart``: the weeks, then
+the chart drawn in a thread while the database counts the rest) for week, month and all
 (``--repeat`` runs each: median and worst wall time, and the process's CPU time, which
-includes SQLite's, for a machine shared with other work), the chart of the whole year rendered
-(the first render of a process, with matplotlib's import, apart), and the whole export
-written (rows/s).
+includes SQLite's, for a machine shared with other work), beside the figures alone; the chart
+of the whole year on its own (the first render of a process, with matplotlib's import,
+apart), and the whole export written (rows/s).
 
 Target (issue 6): /stats under 2 s on SQLite, for every period, chart included. SQLite always;
 PostgreSQL too with ``--database-url`` (an administrator URL: a throwaway database is created
@@ -25,14 +26,15 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.migrate import upgrade
-from bot.services.stats import StatsReport, StatsService
-from bot.stats_chart import ChartLabels, render_chart
+from bot.services.stats import StatsReport, StatsService, Week
+from bot.stats_chart import ChartLabels, render_chart, report_with_chart
 from storage.db import Database, transaction
 from storage.models import (
     Answer,
@@ -64,6 +66,7 @@ class Result:
     generate_s: float
     report_s: dict[str, list[float]] = field(default_factory=dict)
     report_cpu_s: dict[str, list[float]] = field(default_factory=dict)
+    alone_s: dict[str, list[float]] = field(default_factory=dict)  # without the chart
     chart_s: float = 0.0
     first_chart_s: float = 0.0  # with matplotlib's import and font cache, once per process
     export_s: float = 0.0
@@ -71,7 +74,7 @@ class Result:
     reports: dict[str, StatsReport] = field(default_factory=dict)
 
     def worst(self, period: str) -> float:
-        return max(self.report_s[period]) + self.chart_s
+        return max(self.report_s[period])
 
     @property
     def met(self) -> bool:
@@ -257,13 +260,13 @@ async def generate(db: Database, members: int, questions: int, seed: int) -> dic
     return {model.__tablename__: len(rows) for model, rows in tables.items()}
 
 
-def labels(report: StatsReport) -> ChartLabels:
+def labels(title: str, weeks: Sequence[Week]) -> ChartLabels:
     return ChartLabels(
-        "Questions per week",
+        f"Questions per week: {title}",
         "Asked",
         "Answered",
         "Answer rate (%)",
-        [f"{w.start:%b %d}" for w in report.weeks],
+        [f"{w.start:%b %d}" for w in weeks],
     )
 
 
@@ -283,23 +286,30 @@ async def measure(
             counts["answer_votes"],
             time.perf_counter() - started,
         )
-        for period in PERIODS:
-            result.report_s[period], result.report_cpu_s[period] = [], []
-            for _ in range(repeat):
-                async with db.session() as session:
-                    began, cpu = time.perf_counter(), time.process_time()
-                    report = await StatsService(session, clock).report(1, period)
-                    result.report_s[period].append(time.perf_counter() - began)
-                    result.report_cpu_s[period].append(time.process_time() - cpu)
-            result.reports[period] = report
-        whole = result.reports["all"]
-        for attempt in range(2):
+        async with db.session() as session:
+            whole = await StatsService(session, clock).weekly(1, "all")
+        for attempt in range(2):  # the first, with matplotlib's import, apart
             began = time.perf_counter()
-            await asyncio.to_thread(render_chart, whole.weeks, labels(whole))
+            await asyncio.to_thread(render_chart, whole.weeks, labels(whole.title, whole.weeks))
             if attempt == 0:
                 result.first_chart_s = time.perf_counter() - began
             else:
                 result.chart_s = time.perf_counter() - began
+        for period in PERIODS:
+            result.report_s[period], result.report_cpu_s[period] = [], []
+            result.alone_s[period] = []
+            for _ in range(repeat):
+                async with db.session() as session:  # as /stats runs it
+                    began, cpu = time.perf_counter(), time.process_time()
+                    stats = StatsService(session, clock)
+                    report, _png = await report_with_chart(stats, 1, period, labels)
+                    result.report_s[period].append(time.perf_counter() - began)
+                    result.report_cpu_s[period].append(time.process_time() - cpu)
+                async with db.session() as session:  # the figures alone
+                    began = time.perf_counter()
+                    await StatsService(session, clock).report(1, period)
+                    result.alone_s[period].append(time.perf_counter() - began)
+            result.reports[period] = report
         async with db.session() as session:
             began = time.perf_counter()
             written = await StatsService(session, clock).export(1, io.BytesIO())
@@ -320,19 +330,23 @@ def format_result(r: Result) -> str:
         rep = r.reports[period]
         net = rep.network
         lines.append(
-            f"  /stats {period:<5} service median {statistics.median(samples) * 1000:6.0f} ms "
-            f"(CPU {statistics.median(r.report_cpu_s[period]) * 1000:.0f} ms), worst "
-            f"{max(samples) * 1000:6.0f} ms, + chart = {r.worst(period):.2f} s "
-            f"(target {TARGET_S:.0f} s: {'met' if r.worst(period) <= TARGET_S else 'MISSED'}) | "
-            f"asked {rep.asked:,}, answered {rep.answered:,}, active {rep.active_members:,}, "
-            f"pairs {net.pairs:,}, sustained {net.sustained:,}, reciprocal {net.reciprocal:,}"
+            f"  /stats {period:<5} figures and chart median "
+            f"{statistics.median(samples) * 1000:5.0f} ms (CPU "
+            f"{statistics.median(r.report_cpu_s[period]) * 1000:.0f} ms), worst "
+            f"{r.worst(period) * 1000:5.0f} ms: target {TARGET_S:.0f} s "
+            f"{'met' if r.worst(period) <= TARGET_S else 'MISSED'}; figures alone "
+            f"{statistics.median(r.alone_s[period]) * 1000:.0f} ms | asked {rep.asked:,}, "
+            f"answered {rep.answered:,}, active {rep.active_members:,}, pairs {net.pairs:,}, "
+            f"sustained {net.sustained:,}, reciprocal {net.reciprocal:,}"
         )
     lines.append(
         f"  chart of {len(r.reports['all'].weeks)} weeks {r.chart_s * 1000:.0f} ms (the first "
         f"in a process {r.first_chart_s:.1f} s: matplotlib's import); export "
         f"{r.export_rows:,} rows in {r.export_s:.1f} s ({r.export_rows / r.export_s:,.0f} rows/s)"
     )
-    lines.append(f"  target /stats + chart <= {TARGET_S:.0f} s: {'met' if r.met else 'MISSED'}")
+    lines.append(
+        f"  target /stats <= {TARGET_S:.0f} s, chart included: {'met' if r.met else 'MISSED'}"
+    )
     return "\n".join(lines)
 
 

@@ -1,16 +1,19 @@
 """The /stats chart: questions asked and answered per week as bars, the answer rate as a line.
 
-CPU work (about 100 ms): call it in a worker thread (asyncio.to_thread). It builds its own
-Figure on the Agg canvas, never pyplot's global state, so two charts may render at once.
-Labels come translated: this module speaks no language of its own."""
+CPU work (a few hundred ms): it runs in a worker thread. It builds its own Figure on the Agg
+canvas, never pyplot's global state; matplotlib's font caches are not thread-safe, so charts
+are drawn one at a time. Labels come translated: this module speaks no language of its own."""
 
+import asyncio
 import io
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.services.stats import Week
+from bot.services.stats import StatsReport, StatsService, Week
 
 MAX_TICKS = 12
+_DRAWING = threading.Lock()  # one chart at a time: matplotlib is not thread-safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +25,36 @@ class ChartLabels:
     weeks: Sequence[str]  # one label per week, e.g. "Nov 2"
 
 
+async def report_with_chart(
+    stats: StatsService,
+    community_id: int,
+    period: str,
+    labels: Callable[[str, Sequence[Week]], ChartLabels],
+) -> tuple[StatsReport, bytes | None]:
+    """The report and its chart (None: nothing was asked). The weeks are read first; the chart
+    is drawn in a worker thread while the database counts the rest (SQLite and PostgreSQL's
+    driver wait outside the GIL, so both proceed at once). `labels` runs here, in the event
+    loop, where the update's language is known."""
+    weekly = await stats.weekly(community_id, period)
+    if not weekly.asked:
+        return await stats.report(community_id, period, weekly), None
+    chart = asyncio.ensure_future(
+        asyncio.to_thread(render_chart, weekly.weeks, labels(weekly.title, weekly.weeks))
+    )
+    try:
+        report = await stats.report(community_id, period, weekly)
+    finally:
+        png = await chart
+    return report, png
+
+
 def render_chart(weeks: Sequence[Week], labels: ChartLabels) -> bytes:
     """A PNG of `weeks` (at least one)."""
-    labels = _plain(labels)
+    with _DRAWING:
+        return _render(weeks, _plain(labels))
+
+
+def _render(weeks: Sequence[Week], labels: ChartLabels) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -4,9 +4,8 @@
 In the group a command is for that group, from its administrators only. In the private chat it
 is for a group the moderator administers, picked with buttons when several; a button proves
 nothing, so Telegram is asked again when it is pressed. Replies go straight to the moderator
-(they answer a command); the chart is rendered in a worker thread."""
+(they answer a command); the chart is drawn in a worker thread while the rest is counted."""
 
-import asyncio
 import io
 import logging
 
@@ -22,7 +21,7 @@ from bot.services.members import Actor
 from bot.services.profiles import ProfilesService
 from bot.services.questions import units
 from bot.services.stats import PERIODS, StatsService
-from bot.stats_chart import render_chart
+from bot.stats_chart import report_with_chart
 from handlers.filters import commands_only, groups, private, private_buttons
 from handlers.keyboards.stats import StatsAct, StatsPickCb, pick_keyboard
 from handlers.questions import drop_buttons
@@ -50,13 +49,12 @@ async def send_stats(
     thread_id: int | None = None,
 ) -> None:
     """The chart with the summary as its caption (or below it, when longer than a caption)."""
-    report = await stats.report(community_id, period)
+    report, png = await report_with_chart(stats, community_id, period, chart_labels)
     text = summary(report)
     try:
-        if report.asked == 0:
+        if png is None:
             await bot.send_message(chat_id, text, message_thread_id=thread_id)
             return
-        png = await asyncio.to_thread(render_chart, report.weeks, chart_labels(report))
         photo = BufferedInputFile(png, filename="stats.png")
         fits = units(text) <= CAPTION_LIMIT
         await bot.send_photo(

@@ -1,6 +1,7 @@
 """What /stats and /export say: the summary (short HTML, numbers in the reader's locale), the
 chart's labels, the refusals."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from html import escape
 
@@ -9,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
 
-from bot.services.stats import PERIODS, StatsReport
+from bot.services.stats import PERIODS, StatsReport, Week
 from bot.stats_chart import ChartLabels
 
 DEFAULT_PERIOD = "week"
@@ -147,14 +148,14 @@ def _activities(report: StatsReport) -> list[str]:
     return lines
 
 
-def chart_labels(report: StatsReport) -> ChartLabels:
+def chart_labels(title: str, weeks: Sequence[Week]) -> ChartLabels:
     chosen = locale()
     return ChartLabels(
-        title=_("Questions per week: {title}").format(title=report.title),
+        title=_("Questions per week: {title}").format(title=title),
         asked=_("Asked"),
         answered=_("Answered"),
         rate=_("Answer rate (%)"),
-        weeks=[format_skeleton("MMMd", w.start, locale=chosen) for w in report.weeks],
+        weeks=[format_skeleton("MMMd", w.start, locale=chosen) for w in weeks],
     )
 
 

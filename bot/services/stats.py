@@ -72,6 +72,26 @@ class Meetups:
 
 
 @dataclass(frozen=True, slots=True)
+class Weekly:
+    community_id: int
+    title: str
+    timezone: str
+    period: str
+    since: datetime | None  # None: all time
+    until: datetime
+    start: datetime  # since, or (all time) the first question
+    weeks: list[Week]
+
+    @property
+    def asked(self) -> int:
+        return sum(w.asked for w in self.weeks)
+
+    @property
+    def answered(self) -> int:
+        return sum(w.answered for w in self.weeks)
+
+
+@dataclass(frozen=True, slots=True)
 class StatsReport:
     community_id: int
     title: str
@@ -132,7 +152,8 @@ class StatsService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
 
-    async def report(self, community_id: int, period: str) -> StatsReport:
+    async def weekly(self, community_id: int, period: str) -> Weekly:
+        """The questions per week: the first part of a report, all the chart needs."""
         if period not in PERIODS:
             raise UnknownPeriod(period)
         until = self.clock.now()
@@ -143,24 +164,36 @@ class StatsService:
             community = await repo.community(community_id)
             if community is None:
                 raise UnknownCommunity(community_id)
-            c, tz, title = community.id, community.timezone, community.title
+            c, tz = community.id, community.timezone
             start = since or await repo.first_question(c) or until
             edges = week_edges(start, until, tz)
             counts = await repo.week_counts(c, edges)
-            asked = sum(n for n, _answered in counts)
-            answered = sum(n for _asked, n in counts)
+        weeks = [Week(week_of(lo, tz), *n) for lo, n in zip(edges, counts, strict=False)]
+        if since is None and not any(w.asked for w in weeks):
+            weeks = []  # all time, and nothing asked yet
+        return Weekly(c, community.title, tz, period, since, until, start, weeks)
+
+    async def report(
+        self, community_id: int, period: str, weekly: Weekly | None = None
+    ) -> StatsReport:
+        """Every figure; `weekly`: this report's first part, when already read."""
+        if weekly is None:
+            weekly = await self.weekly(community_id, period)
+        c, start, until, since = weekly.community_id, weekly.start, weekly.until, weekly.since
+        asked, answered = weekly.asked, weekly.answered
+        async with transaction(self.session, write=False):
+            repo = StatsRepo(self.session)
             wait = await repo.median_wait(c, start, until, answered)
-            months = month_edges(start, until, tz)
+            months = month_edges(start, until, weekly.timezone)
             people = await repo.members(c, start, until, months, TOP_HELPERS)
             net = people.network
             posts, replies = await repo.prompts(c, since or EPOCH, until)
             meetups, rsvps, marked, attended = await repo.meetups(c, since or EPOCH)
-        weeks = [Week(week_of(lo, tz), *n) for lo, n in zip(edges, counts, strict=False)]
         return StatsReport(
             community_id=c,
-            title=title,
-            timezone=tz,
-            period=period,
+            title=weekly.title,
+            timezone=weekly.timezone,
+            period=weekly.period,
             since=since,
             until=until,
             asked=asked,
@@ -189,7 +222,7 @@ class StatsService:
                 rsvps.get("cant", 0),
                 attended if marked else None,
             ),
-            weeks=weeks if since is not None or asked else [],
+            weeks=weekly.weeks,
         )
 
     async def community_of_chat(self, chat_id: int) -> int:

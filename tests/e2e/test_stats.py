@@ -117,3 +117,16 @@ async def test_export_arrives_privately_and_unzips(h: Harness) -> None:
     assert h.last_text(GROUP.id) == es(h, "I sent the export to you in our private chat.")
     assert "questions.csv" in document_files(h, h.fake.last_message(MARIA.id))
     assert h.fake.calls_to("sendDocument", chat_id=GROUP.id) == []
+
+
+async def test_export_picker_for_a_moderator_of_two_groups(h: Harness) -> None:
+    await moderated(h)
+    await moderated(h, SECOND)
+    await h.say(MARIA, "/start")
+    await h.say(MARIA, "/export")
+    assert h.last_text(MARIA.id) == es(h, "Which group's data?")
+    await h.press(MARIA, SECOND.title)
+    sent = h.fake.last_message(MARIA.id)
+    assert sent["document"]["file_name"].endswith(".zip")
+    assert "Transit Planners" in sent["caption"]
+    assert set(document_files(h, sent)) >= {"members.csv", "questions.csv", "rsvps.csv"}
