@@ -71,6 +71,8 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(
             command="prompt_schedule", description=_("When prompts are posted, e.g. mon,thu 09:00")
         ),
+        BotCommand(command="stats", description=_("The group's figures: week, month or all")),
+        BotCommand(command="export", description=_("The group's data as CSV files (in private)")),
     ]
 
 

@@ -216,7 +216,18 @@ class Question(Base):
     community's highest, taken in the asking transaction (the unique key settles a race)."""
 
     __tablename__ = "questions"
-    __table_args__ = (UniqueConstraint("community_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        # Covers /stats' counting of a community's questions by when they were asked.
+        Index(
+            "ix_questions_stats",
+            "community_id",
+            "created_at",
+            "first_answer_at",
+            "asker_id",
+            "anonymous",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -291,6 +302,8 @@ class Answer(Base):
         Index(
             "ix_answers_author_id_accepted_helpful_count", "author_id", "accepted", "helpful_count"
         ),
+        # Covers /stats' reading of a period's answers (by when they were given).
+        Index("ix_answers_stats", "created_at", "question_id", "author_id", "accepted"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -313,6 +326,8 @@ class Answer(Base):
 
 class AnswerVote(Base):
     __tablename__ = "answer_votes"
+    # Covers /stats' reading of a period's votes (by when they were cast).
+    __table_args__ = (Index("ix_answer_votes_stats", "created_at", "answer_id", "member_id"),)
 
     answer_id: Mapped[int] = mapped_column(
         ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True

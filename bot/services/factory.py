@@ -14,6 +14,7 @@ from bot.services.members import MembersService
 from bot.services.profiles import ProfilesService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
+from bot.services.stats import StatsService
 from storage.cache import IdentityCache
 
 
@@ -26,6 +27,7 @@ class Services:
     faq: FaqService
     prompts: PromptsService
     meetups: MeetupsService
+    stats: StatsService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -37,6 +39,7 @@ class Services:
             "faq": self.faq,
             "prompts": self.prompts,
             "meetups": self.meetups,
+            "stats": self.stats,
         }
 
 
@@ -61,4 +64,5 @@ def build_services(
         faq=FaqService(session, clock),
         prompts=PromptsService(session, clock),
         meetups=MeetupsService(session, clock),
+        stats=StatsService(session, clock),
     )
