@@ -4,7 +4,6 @@ told to everyone who answered."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-
 from zoneinfo import ZoneInfo
 
 import pytest
