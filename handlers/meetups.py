@@ -12,7 +12,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -127,6 +127,7 @@ async def cb_rsvp(
     callback_data: MeetupCb,
     bot: Bot,
     actor: Actor,
+    communities: CommunitiesService,
     meetups: MeetupsService,
     i18n: I18n,
     clock: Clock,
@@ -152,7 +153,10 @@ async def cb_rsvp(
         await query.answer(text, show_alert=True, url=link)
     else:
         await query.answer(_toast(callback_data.a, rsvp))
-    await _show_counts(query, callback_data.m, rsvp)
+    community = await communities.by_id(actor.community_id or 0)
+    with i18n.use_locale(community.language if community else i18n.default_locale):
+        markup = rsvp_markup(callback_data.m, rsvp.counts)  # in the group's language
+    await _show_counts(query, callback_data.m, markup)
 
 
 def _toast(answer: str, rsvp: Rsvp) -> str:
@@ -164,15 +168,13 @@ def _toast(answer: str, rsvp: Rsvp) -> str:
     return lead + " " + _("The link is in our private chat.")
 
 
-async def _show_counts(query: CallbackQuery, meetup_id: int, rsvp: Rsvp) -> None:
+async def _show_counts(query: CallbackQuery, meetup_id: int, markup: InlineKeyboardMarkup) -> None:
     """The invitation's buttons with the new counts; presses in a flood may find them shown
     already (Telegram: not modified), which is fine."""
     if query.message is None:
         return
     try:
-        await query.message.edit_reply_markup(  # type: ignore[union-attr]
-            reply_markup=rsvp_markup(meetup_id, rsvp.counts)
-        )
+        await query.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
     except TelegramBadRequest as error:
         if "not modified" not in error.message:
             log.warning("meetup #%s: counts not shown: %s", meetup_id, error)
