@@ -117,7 +117,8 @@ class MeetupWriter:
     def _write(self, notice: Notice, locale: str) -> str | Letter:
         meetup, community = notice.meetup, notice.community
         private = notice.member is not None
-        # Members who answered Going or Maybe get the link; the group only when it is public.
+        # Members who answered Going or Maybe get the link; the group only when it is public,
+        # and never in its calendar file (a file is forwarded further than a message).
         linked = notice.answer in LINKED if notice.answer else private
         with_link = linked if private else meetup.public_link
         title = escape(meetup.title, quote=False)
@@ -128,7 +129,7 @@ class MeetupWriter:
             markup = rsvp_markup(meetup.id, Counts()).model_dump(exclude_none=True)
             text = invitation_text(meetup, community.timezone, locale)
             return Letter(text, reply_markup=markup)
-        ics = calendar_file(meetup, community, self.clock.now(), with_link=with_link)
+        ics = calendar_file(meetup, community, self.clock.now(), with_link=linked and private)
         if kind == "calendar":
             text = _("📅 {title}: open the file to add it to your calendar.").format(title=title)
             return Letter(text, document=ics)

@@ -265,6 +265,23 @@ async def test_bad_times_links_and_rights_change_nothing(h: Harness) -> None:
     assert "Only the group's administrators" in h.last_text(GROUP.id)
 
 
+async def test_an_unknown_timezone_is_explained(h: Harness) -> None:
+    await moderated(h)
+    h.fake.set_chat_member(GROUP, BOB, "administrator")
+    async with h.db.session() as session:
+        community = await session.scalar(select(Community))
+        community.timezone = "Mars/Olympus_Mons"
+        await session.commit()
+    await open_dialog(h, BOB)
+    await h.say(BOB, "Budget calendars")
+    assert h.last_text(BOB.id) == (
+        "The group's timezone, Mars/Olympus_Mons, is unknown to me, so I cannot read times in "
+        "it. Nothing was changed."
+    )
+    await h.say(BOB, "10.11.2026 18:00")  # the dialog is over: nothing is created
+    assert await h.all(select(Meetup)) == []
+
+
 async def test_a_forged_button_of_another_group_changes_nothing(h: Harness) -> None:
     await moderated(h)
     await moderated(h, OTHER)
@@ -351,6 +368,7 @@ async def test_a_zoom_meeting_is_created_and_a_failing_zoom_asks_for_a_link(
     assert second.public_link
     await deliver(h)
     assert "https://meet.jit.si/PlannersOfPeru" in (await invitation(h, second.id))["text"]
+    assert "meet.jit.si" not in documents(h, GROUP.id)[-1][1]  # a file travels further
 
 
 async def test_a_weekly_meetup_invites_to_its_next_occurrence_once(h: Harness) -> None:
