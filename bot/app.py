@@ -24,13 +24,15 @@ from bot.i18n import create_i18n
 from bot.messages import consent_request, invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
-from bot.services import faq, moderators, prompts
+from bot.services import faq, meetups, moderators, prompts
 from bot.services.faq import FaqService
+from bot.services.meetups import MeetupsService
 from bot.services.members import pick_locale
 from bot.services.moderators import ModeratorsService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
 from bot.telegram import KeepResponseModels, RetryMiddleware, Sleep
+from bot.zoom import ZoomClient
 from handlers import get_routers
 from handlers.errors import on_error
 from storage.db import Database
@@ -90,6 +92,10 @@ def create_delivery(
     delivery: Delivery
 
     async def on_outcome(session: AsyncSession, message: OutboxMessage, outcome: str) -> None:
+        if message.kind == meetups.INVITE_KIND and message.ref_id is not None:
+            if outcome == "sent" and message.message_id is not None:  # counts are edited there
+                await MeetupsService(session, clock).posted(message.ref_id, message.message_id)
+            return
         if message.kind == prompts.KIND and message.ref_id is not None:
             if outcome == "sent" and message.message_id is not None:  # replies are counted
                 await PromptsService(session, clock).posted(message.ref_id, message.message_id)
@@ -158,6 +164,21 @@ def create_delivery(
     return delivery
 
 
+def create_zoom(settings: Settings, clock: Clock) -> ZoomClient | None:
+    """The Zoom client when ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET are all set
+    (one per dispatcher: its account token is reused until near expiry)."""
+    secret = settings.zoom_client_secret
+    if not (settings.zoom_account_id and settings.zoom_client_id and secret):
+        return None
+    return ZoomClient(
+        settings.zoom_account_id,
+        settings.zoom_client_id,
+        secret.get_secret_value(),
+        clock,
+        api_url=settings.zoom_api_url,
+    )
+
+
 def create_dispatcher(
     settings: Settings,
     db: Database,
@@ -178,6 +199,7 @@ def create_dispatcher(
         db=db,
         clock=clock,
         i18n=i18n,
+        zoom=create_zoom(settings, clock),
     )
     dp.update.outer_middleware(DbSessionMiddleware(db, clock, settings))
     dp.update.outer_middleware(LocaleMiddleware(i18n))

@@ -43,6 +43,7 @@ def group_commands() -> list[BotCommand]:
         BotCommand(command="open", description=_("Questions still open")),
         BotCommand(command="help", description=_("How this group uses me")),
         BotCommand(command="profile", description=_("Set up your profile (in private)")),
+        BotCommand(command="meetups", description=_("Upcoming meetups")),
     ]
 
 
@@ -73,6 +74,9 @@ def admin_commands() -> list[BotCommand]:
         ),
         BotCommand(command="stats", description=_("The group's figures: week, month or all")),
         BotCommand(command="export", description=_("The group's data as CSV files (in private)")),
+        BotCommand(command="meetup", description=_("Plan a meetup (a call) with invitations")),
+        BotCommand(command="meetup_cancel", description=_("Cancel a meetup (by its number)")),
+        BotCommand(command="meetup_move", description=_("Move a meetup to a new date and time")),
     ]
 
 

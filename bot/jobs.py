@@ -8,8 +8,10 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.meetup_messages import MeetupWriter
 from bot.messages import accept_nudge, invite_message, prompt_post
 from bot.services.factory import build_services
+from bot.services.meetups import MeetupsService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
 from bot.welcome import post_welcome
@@ -74,3 +76,21 @@ async def post_prompts(bot: Bot, db: Database, clock: Clock, settings: Settings,
             ):
                 posted += 1
     return posted
+
+
+async def remind_meetups(
+    bot: Bot, db: Database, clock: Clock, settings: Settings, i18n: I18n
+) -> int:
+    """Meetups a day or an hour away: each reminder claimed once (whatever the instances) and
+    queued privately to those going or maybe, and in the group. Returns reminders claimed."""
+    async with db.session() as session:
+        return await MeetupsService(session, clock).remind(MeetupWriter(i18n, clock))
+
+
+async def recur_meetups(
+    bot: Bot, db: Database, clock: Clock, settings: Settings, i18n: I18n
+) -> int:
+    """Recurring meetups that have started: their next occurrence is created once, with its
+    invitation queued for the group. Returns occurrences created."""
+    async with db.session() as session:
+        return await MeetupsService(session, clock).recur(MeetupWriter(i18n, clock))

@@ -12,6 +12,9 @@ ESCALATION_EVERY_SECONDS = 300
 NUDGE_JOB_ID = "accept-nudge"
 PROMPTS_JOB_ID = "prompt-firings"
 PROMPTS_EVERY_SECONDS = 60  # schedules are to the minute
+MEETUP_REMINDERS_JOB_ID = "meetup-reminders"
+MEETUP_RECURRENCE_JOB_ID = "meetup-recurrence"
+MEETUPS_EVERY_SECONDS = 60
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -22,6 +25,8 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         (ESCALATION_JOB_ID, jobs.escalate_questions, ESCALATION_EVERY_SECONDS),
         (NUDGE_JOB_ID, jobs.nudge_askers, ESCALATION_EVERY_SECONDS),
         (PROMPTS_JOB_ID, jobs.post_prompts, PROMPTS_EVERY_SECONDS),
+        (MEETUP_REMINDERS_JOB_ID, jobs.remind_meetups, MEETUPS_EVERY_SECONDS),
+        (MEETUP_RECURRENCE_JOB_ID, jobs.recur_meetups, MEETUPS_EVERY_SECONDS),
     ]
     for job_id, job, seconds in every:
         scheduler.add_job(

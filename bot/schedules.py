@@ -245,3 +245,31 @@ def _jump(before: datetime, after: datetime, tz: ZoneInfo) -> datetime:
         else:
             high = middle
     return datetime.fromtimestamp(high, UTC)
+
+
+def next_occurrence(anchor: datetime, after: datetime, timezone: str, recurrence: str) -> datetime:
+    """The first occurrence strictly after `after` of a meetup series that began at `anchor`
+    and repeats `recurrence` at the anchor's wall time in `timezone` (DST-safe: a skipped wall
+    time is the moment the clocks jump). 'weekly': the anchor's weekday; 'monthly': its weekday
+    and week of the month (the 2nd Tuesday), a fifth one being the last of each month."""
+    tz = zone(timezone)
+    local = _aware(anchor).astimezone(tz)
+    at = local.time().replace(tzinfo=None, fold=0)
+    if recurrence == "weekly":
+        return next_firing(Weekly(frozenset({local.weekday()}), at), timezone, after)
+    if recurrence != "monthly":
+        raise ValueError(f"unknown recurrence {recurrence!r}")
+    week = (local.day - 1) // 7  # 0..4; 4: the last
+    month = _aware(after).astimezone(tz).date().replace(day=1)
+    while True:  # this month's or the next one's
+        firing = _firing_on(_weekday_of_month(month, local.weekday(), week), at, tz)
+        if firing > after:
+            return firing
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def _weekday_of_month(first: date, weekday: int, week: int) -> date:
+    day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * min(week, 3))
+    while week == 4 and (day + timedelta(days=7)).month == first.month:
+        day += timedelta(days=7)
+    return day

@@ -11,6 +11,7 @@ def get_routers() -> list[Router]:
         communities,
         faq,
         faq_admin,
+        meetups,
         onboarding,
         profile,
         prompts,
@@ -25,6 +26,7 @@ def get_routers() -> list[Router]:
         prompts.setup_replies(),  # replies to a posted prompt: counted, before answers
         answers.setup(),  # replies to an invitation or an answer: before any dialog step
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
+        meetups.setup(),  # the /meetup dialog's steps before asking's; before profile's /start
         questions.setup(),
         asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
         faq_admin.setup(),  # moderators' FAQ; before profile, whose /start takes any link

@@ -61,6 +61,7 @@ AS_THE_GROUP = frozenset(
     | {"faq_verification"}
     | {"prompt_add", "prompts", "prompt_delete", "prompt_schedule"}
     | {"stats"}
+    | {"meetup", "meetups", "meetup_cancel", "meetup_move"}
 )
 
 

@@ -534,6 +534,11 @@ class Meetup(Base):
     reminded_hour_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # A recurring meetup: the first occurrence's start, whose weekday, week of the month and
+    # wall time every occurrence keeps; `recurred_at`: the next one was created (claimed once,
+    # whatever the instances).
+    series_starts_at: Mapped[datetime | None]
+    recurred_at: Mapped[datetime | None]
 
 
 class MeetupRsvp(Base):

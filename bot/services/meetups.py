@@ -4,17 +4,19 @@ cancelled. Every message is queued in the outbox in the transaction of its cause
 written by the caller's `Write` (the service knows no language).
 
 Reminders are claimed with a conditional update of the meetup (`reminded_*_at` still empty),
-in the transaction that queues them: a restart or a second instance never reminds twice."""
+in the transaction that queues them: a restart or a second instance never reminds twice. So is
+a recurring meetup's next occurrence (`recurred_at`), created once its predecessor starts."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.schedules import parse_local_datetime
+from bot.schedules import next_occurrence, parse_local_datetime
 from bot.services.outbox import OutboxService
 from storage.db import transaction
 from storage.models import Community, Meetup, MeetupRsvp, Member
@@ -29,6 +31,7 @@ MIN_MINUTES, MAX_MINUTES = 5, 12 * 60
 REMINDERS = (("day", timedelta(hours=24)), ("hour", timedelta(hours=1)))
 # Hosts whose https links a moderator may give (Zoom, Google Meet, Jitsi).
 _HOSTS = ("zoom.us", "zoom.com", "meet.google.com", "meet.jit.si", "8x8.vc")
+INVITE_KIND = "meetup_invite"  # the group's invitation: its message id is kept (posted())
 
 
 class MeetupError(Exception):
@@ -63,13 +66,25 @@ class MeetupClosed(MeetupError):
 class Notice:
     """What a member (or, with `member` None, the group) is told about a meetup."""
 
-    kind: str  # link, moved, cancelled, reminder_day, reminder_hour
+    kind: str  # invitation, calendar, link, moved, cancelled, reminder_day, reminder_hour
     meetup: Meetup
     community: Community
     member: Member | None
+    answer: str | None = None  # the member's answer, for moved and cancelled
+    # In the group's reminder: members going or maybe whom the bot cannot message privately.
+    unreachable: tuple[Member, ...] = ()
 
 
-Write = Callable[[Notice], str]
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A notice with more than text: a file (the text its caption) or buttons."""
+
+    text: str
+    document: tuple[str, str] | None = None  # (file name, content)
+    reply_markup: dict[str, Any] | None = None
+
+
+Write = Callable[[Notice], "str | Letter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +132,10 @@ class MeetupsService:
         public_link: bool = False,
         recurrence: str | None = None,
         thread_id: int | None = None,
+        write: Write | None = None,
     ) -> Meetup:
-        """Raises BadTitle, BadDateTime (bot.schedules), BadDuration, BadLink, BadRecurrence."""
+        """Raises BadTitle, BadDateTime (bot.schedules), BadDuration, BadLink, BadRecurrence.
+        With `write`, the invitation and its calendar file are queued for the group with it."""
         title = " ".join(title.split())
         if not title or len(title) > MAX_TITLE:
             raise BadTitle()
@@ -144,21 +161,35 @@ class MeetupsService:
                 sequence=0,
                 created_by_id=actor_id,
                 thread_id=thread_id,
+                series_starts_at=starts_at if recurrence else None,
                 created_at=now,
                 updated_at=now,
             )
             await self.repo.add(meetup)
             await self._audit(meetup, actor_id, "meetup_add", {"starts_at": starts_at.isoformat()})
+            if write is not None:
+                await self._invite(meetup, community, write)
             return meetup
 
-    async def rsvp(self, meetup_id: int, member_id: int, answer: str, write: Write) -> Rsvp:
+    async def rsvp(
+        self,
+        meetup_id: int,
+        member_id: int,
+        answer: str,
+        write: Write,
+        *,
+        community_id: int | None = None,
+    ) -> Rsvp:
         """The member's answer (the last counts); the first Going or Maybe queues the join
-        link to them privately. Raises UnknownMeetup, MeetupClosed."""
+        link to them privately. `community_id`: where the button was pressed (a meetup of
+        another community is unknown there). Raises UnknownMeetup, MeetupClosed."""
         if answer not in ANSWERS:
             raise MeetupError()
         now = self.clock.now()
         async with transaction(self.session, write=True):
             meetup = await self._meetup(meetup_id)
+            if community_id is not None and meetup.community_id != community_id:
+                raise UnknownMeetup()
             if meetup.status != "scheduled" or self._ends(meetup) <= now:
                 raise MeetupClosed()
             rsvp = await self.repo.rsvp(meetup_id, member_id)
@@ -206,6 +237,7 @@ class MeetupsService:
             meetup.status, meetup.sequence = "cancelled", meetup.sequence + 1
             meetup.updated_at = self.clock.now()
             await self._tell_answered(meetup, "cancelled", write)
+            await self._tell_group(meetup, "cancelled", write)
             await self._audit(meetup, actor_id, "meetup_cancel", {})
             return meetup
 
@@ -224,6 +256,7 @@ class MeetupsService:
             meetup.reminded_day_at = meetup.reminded_hour_at = None
             meetup.updated_at = now
             await self._tell_answered(meetup, "moved", write)
+            await self._tell_group(meetup, "moved", write)
             details = {"from": before.isoformat(), "to": meetup.starts_at.isoformat()}
             await self._audit(meetup, actor_id, "meetup_move", details)
             return meetup
@@ -250,25 +283,46 @@ class MeetupsService:
     async def _remind(self, meetup: Meetup, kind: str, write: Write) -> None:
         community = await self._community(meetup.community_id)
         tag = f"{meetup.id}:{meetup.sequence}:{kind}"
+        unreachable = []
         for member in await self.repo.answered(meetup.id, LINKED):
             if member.dm_available:
                 notice = Notice(kind, meetup, community, member)
                 await self._tell(notice, write, "meetup_reminder", tag)
-        await self._tell(Notice(kind, meetup, community, None), write, "meetup_reminder", tag)
+            else:
+                unreachable.append(member)
+        group = Notice(kind, meetup, community, None, unreachable=tuple(unreachable))
+        await self._tell(group, write, "meetup_reminder", tag)
 
     async def _tell_answered(self, meetup: Meetup, kind: str, write: Write) -> None:
         community = await self._community(meetup.community_id)
         tag = f"{meetup.id}:{meetup.sequence}:{kind}"
-        for member in await self.repo.answered(meetup.id, ANSWERS):
-            await self._tell(Notice(kind, meetup, community, member), write, "meetup_notice", tag)
+        for member, answer in await self.repo.answers(meetup.id):
+            notice = Notice(kind, meetup, community, member, answer=answer)
+            await self._tell(notice, write, "meetup_notice", tag)
+
+    async def _tell_group(self, meetup: Meetup, kind: str, write: Write) -> None:
+        community = await self._community(meetup.community_id)
+        tag = f"{meetup.id}:{meetup.sequence}:{kind}"
+        await self._tell(Notice(kind, meetup, community, None), write, "meetup_notice", tag)
+
+    async def _invite(self, meetup: Meetup, community: Community, write: Write) -> None:
+        """The group's invitation (its message id is kept once sent), then its calendar file."""
+        for kind in ("invitation", "calendar"):
+            notice = Notice(kind, meetup, community, None)
+            outbox_kind = INVITE_KIND if kind == "invitation" else "meetup_calendar"
+            await self._tell(notice, write, outbox_kind, f"{meetup.id}:{kind}")
 
     async def _tell(self, notice: Notice, write: Write, kind: str, tag: str) -> None:
         """Queue `notice` to its member privately, or (no member) in the group; once per
         `tag` and recipient."""
         member, community = notice.member, notice.community
+        written = write(notice)
+        letter = written if isinstance(written, Letter) else Letter(written)
         await self.outbox.queue(
             member.user_id if member else community.chat_id,
-            write(notice),
+            letter.text,
+            reply_markup=letter.reply_markup,
+            document=letter.document,
             dedupe_key=f"meetup:{tag}:{member.id if member else 'group'}",
             kind=kind,
             ref_id=notice.meetup.id,
@@ -307,4 +361,69 @@ class MeetupsService:
     ) -> None:
         await FaqRepo(self.session).audit(
             meetup.community_id, actor_id, action, "meetup", meetup.id, details, self.clock.now()
+        )
+
+    # ------------------------------------------------------------ for the user-facing side
+
+    async def meetup(self, community_id: int, meetup_id: int) -> Meetup:
+        """A meetup of the community (any status). Raises UnknownMeetup."""
+        async with transaction(self.session, write=False):
+            meetup = await self._meetup(meetup_id)
+            if meetup.community_id != community_id:
+                raise UnknownMeetup()
+            return meetup
+
+    async def answer_of(self, meetup_id: int, member_id: int) -> str | None:
+        async with transaction(self.session, write=False):
+            rsvp = await self.repo.rsvp(meetup_id, member_id)
+            return rsvp.answer if rsvp is not None else None
+
+    async def posted(self, meetup_id: int, message_id: int) -> None:
+        """The group's invitation went out as `message_id`: its counts are edited there. Called
+        in the delivery's transaction."""
+        meetup = await self.repo.meetup(meetup_id)
+        if meetup is not None:
+            meetup.group_message_id = message_id
+
+    async def recur(self, write: Write) -> int:
+        """Recurring meetups that have started get their next occurrence, once (claimed by a
+        conditional update, in the transaction that creates it and queues its invitation).
+        A cancelled meetup ends its series. Returns occurrences created."""
+        now = self.clock.now()
+        async with transaction(self.session, write=False):
+            due = await self.repo.due_recurrences(now)
+        created = 0
+        for meetup_id in due:
+            async with transaction(self.session, write=True):
+                if not await self.repo.claim_recurrence(meetup_id, now):
+                    continue  # another instance has it
+                meetup = await self._meetup(meetup_id)
+                await self.session.refresh(meetup)
+                community = await self._community(meetup.community_id)
+                nxt = self._next_of(meetup, community.timezone, now)
+                await self.repo.add(nxt)
+                await self._audit(nxt, None, "meetup_add", {"starts_at": nxt.starts_at.isoformat()})
+                await self._invite(nxt, community, write)
+                created += 1
+        return created
+
+    def _next_of(self, meetup: Meetup, timezone: str, now: datetime) -> Meetup:
+        anchor = meetup.series_starts_at or meetup.starts_at
+        starts_at = next_occurrence(anchor, max(meetup.starts_at, now), timezone, meetup.recurrence)
+        return Meetup(
+            community_id=meetup.community_id,
+            title=meetup.title,
+            description=meetup.description,
+            starts_at=starts_at,
+            duration_minutes=meetup.duration_minutes,
+            join_url=meetup.join_url,
+            public_link=meetup.public_link,
+            recurrence=meetup.recurrence,
+            status="scheduled",
+            sequence=0,
+            created_by_id=meetup.created_by_id,
+            thread_id=meetup.thread_id,
+            series_starts_at=anchor,
+            created_at=now,
+            updated_at=now,
         )

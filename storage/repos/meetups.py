@@ -93,3 +93,35 @@ class MeetupsRepo:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def answers(self, meetup_id: int) -> list[tuple[Member, str]]:
+        """Everyone who answered, with their answer, oldest member first."""
+        rows = await self.session.execute(
+            select(Member, MeetupRsvp.answer)
+            .join(MeetupRsvp, MeetupRsvp.member_id == Member.id)
+            .where(MeetupRsvp.meetup_id == meetup_id)
+            .order_by(Member.id)
+        )
+        return [(member, answer) for member, answer in rows]
+
+    async def due_recurrences(self, now: datetime) -> list[int]:
+        """Recurring meetups, still scheduled, that have started and have no next one yet."""
+        rows = await self.session.scalars(
+            select(Meetup.id).where(
+                Meetup.status == "scheduled",
+                Meetup.recurrence.is_not(None),
+                Meetup.starts_at <= now,
+                Meetup.recurred_at.is_(None),
+            )
+        )
+        return list(rows)
+
+    async def claim_recurrence(self, meetup_id: int, now: datetime) -> bool:
+        """Claim creating the meetup's next occurrence; False when another claimed it first."""
+        result = await self.session.execute(
+            update(Meetup)
+            .where(Meetup.id == meetup_id, Meetup.recurred_at.is_(None))
+            .values(recurred_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]

@@ -47,10 +47,11 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "open",
         "help",
         "profile",
+        "meetups",
     ]
     admins = [c["command"] for c in h.fake.commands("all_chat_administrators")]
     assert admins == [
-        *("ask", "search", "faq", "close", "open", "help", "profile"),
+        *("ask", "search", "faq", "close", "open", "help", "profile", "meetups"),
         *("why", "accept", "answering"),
         *("faq_add", "faq_edit", "faq_delete", "faq_restore", "faq_verify", "faq_stale"),
         "faq_verification",
@@ -60,6 +61,7 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "prompt_schedule",
         "stats",
         "export",
+        *("meetup", "meetup_cancel", "meetup_move"),
     ]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]

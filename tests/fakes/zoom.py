@@ -65,6 +65,6 @@ class FakeZoom:
         meeting_id = next(self._ids)
         self.meetings.append(body)
         return web.json_response(
-            {"id": meeting_id, "join_url": f"https://zoom.example/j/{meeting_id}", **body},
+            {"id": meeting_id, "join_url": f"https://us05web.zoom.us/j/{meeting_id}", **body},
             status=201,
         )

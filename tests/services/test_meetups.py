@@ -4,23 +4,27 @@ told to everyone who answered."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.schedules import BadDateTime
 from bot.services.meetups import (
+    INVITE_KIND,
     BadDuration,
     BadLink,
     BadTitle,
     Counts,
+    Letter,
     MeetupClosed,
+    MeetupsService,
     Notice,
     UnknownMeetup,
     checked_link,
 )
 from storage.db import transaction
-from storage.models import AuditEntry, Community, Member, OutboxMessage
+from storage.models import AuditEntry, Community, Meetup, Member, OutboxMessage
 from tests.services.conftest import GROUP, identity
 
 LINK = "https://us02web.zoom.us/j/81234567890?pwd=abc"
@@ -49,7 +53,7 @@ async def people(services, db):
 async def outbox(db) -> list[tuple[int, str]]:
     async with db.session() as session:
         rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
-        return [(m.chat_id, m.payload["text"]) for m in rows]
+        return [(m.chat_id, m.payload.get("text") or m.payload["caption"]) for m in rows]
 
 
 async def create(services, people, when="15.12.2026 18:00", **kwargs):
@@ -150,6 +154,7 @@ async def test_a_move_tells_everyone_who_answered_and_reminds_again(
     assert [t for _, t in (await outbox(db))[before:]] == [
         f"moved:{meetup.id}:Ana",
         f"moved:{meetup.id}:Ben",
+        f"moved:{meetup.id}:group",
     ]
     clock.current = moved.starts_at - timedelta(hours=2)
     assert await services().meetups.remind(write) == 1  # the day's reminder, for the new time
@@ -163,9 +168,121 @@ async def test_a_cancelled_meetup_takes_no_answers_and_another_group_cannot_touc
     with pytest.raises(UnknownMeetup):
         await services().meetups.cancel(people["dan"].community_id, meetup.id, None, write)
     await services().meetups.cancel(people["c"], meetup.id, people["ana"].member_id, write)
-    assert (await outbox(db))[-1] == (2, f"cancelled:{meetup.id}:Ben")
+    assert (await outbox(db))[-2:] == [
+        (2, f"cancelled:{meetup.id}:Ben"),
+        (GROUP.chat_id, f"cancelled:{meetup.id}:group"),
+    ]
     with pytest.raises(MeetupClosed):
         await services().meetups.rsvp(meetup.id, people["ana"].member_id, "going", write)
     with pytest.raises(MeetupClosed):
         await services().meetups.cancel(people["c"], meetup.id, None, write)
     assert await services().meetups.upcoming(people["c"]) == []
+
+
+def letters(notice: Notice) -> str | Letter:
+    """What the bot's writer does: the group's invitation with buttons, its calendar a file;
+    the group's reminder names those who cannot be messaged."""
+    if notice.kind == "invitation":
+        return Letter(f"invite:{notice.meetup.id}", reply_markup={"inline_keyboard": []})
+    if notice.kind == "calendar":
+        return Letter(f"ics:{notice.meetup.id}", document=("meetup.ics", "BEGIN:VCALENDAR"))
+    names = ",".join(m.first_name for m in notice.unreachable)
+    return write(notice) + (f":{names}" if names else "")
+
+
+async def test_the_invitation_and_its_calendar_are_queued_with_the_meetup(
+    services, people, db, clock
+) -> None:
+    meetup = await create(services, people, thread_id=7, write=letters)
+    async with db.session() as session:
+        invite, ics = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    assert (invite.kind, invite.ref_id, invite.chat_id) == (INVITE_KIND, meetup.id, GROUP.chat_id)
+    assert invite.payload["message_thread_id"] == 7 and "reply_markup" in invite.payload
+    assert ics.payload["document"] == ["meetup.ics", "BEGIN:VCALENDAR"]
+    async with db.session() as session, transaction(session, write=True):  # as delivery does
+        await MeetupsService(session, clock).posted(meetup.id, 4242)
+    assert (await services().meetups.meetup(people["c"], meetup.id)).group_message_id == 4242
+    with pytest.raises(UnknownMeetup):  # another community's id is no meetup there
+        await services().meetups.meetup(people["dan"].community_id, meetup.id)
+
+
+async def test_a_button_of_another_community_is_no_meetup_there(services, people, db) -> None:
+    meetup = await create(services, people)
+    with pytest.raises(UnknownMeetup):
+        await services().meetups.rsvp(
+            meetup.id,
+            people["dan"].member_id,
+            "going",
+            write,
+            community_id=people["dan"].community_id,
+        )
+    assert await services().meetups.counts(meetup.id) == Counts()
+
+
+async def test_the_group_reminder_names_those_who_cannot_be_messaged(
+    services, people, db, clock
+) -> None:
+    meetup = await create(services, people)
+    await services().meetups.rsvp(meetup.id, people["ana"].member_id, "going", letters)
+    await services().meetups.rsvp(meetup.id, people["cy"].member_id, "maybe", letters)
+    await services().meetups.rsvp(meetup.id, people["ben"].member_id, "cant", letters)
+    clock.current = meetup.starts_at - timedelta(minutes=50)
+    assert await services().meetups.remind(letters) == 2  # the day's is late but still due
+    texts = [t for _, t in await outbox(db)]
+    assert f"reminder_hour:{meetup.id}:group:Cy" in texts
+    assert f"reminder_hour:{meetup.id}:Ana" in texts and not any(":Ben" in t for t in texts)
+
+
+async def test_a_weekly_meetup_recurs_once_at_the_same_local_time_across_dst(
+    services, people, db, clock
+) -> None:
+    async with db.session() as session, transaction(session, write=True):
+        (await session.get(Community, people["c"])).timezone = "Europe/Berlin"
+    clock.current = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
+    meetup = await create(services, people, when="23.03.2027 18:00", recurrence="weekly")
+    assert meetup.starts_at == datetime(2027, 3, 23, 17, 0, tzinfo=UTC)  # CET
+    assert await services().meetups.recur(letters) == 0  # not started yet
+    clock.current = meetup.starts_at + timedelta(minutes=1)
+    # Two instances (or a restart) at once: one next occurrence.
+    created = await asyncio.gather(
+        services().meetups.recur(letters), services().meetups.recur(letters)
+    )
+    assert sorted(created) == [0, 1]
+    assert await services().meetups.recur(letters) == 0
+    async with db.session() as session:
+        rows = list(await session.scalars(select(Meetup).order_by(Meetup.id)))
+    assert [m.starts_at for m in rows] == [
+        meetup.starts_at,
+        datetime(2027, 3, 30, 16, 0, tzinfo=UTC),  # 18:00 CEST: the clocks moved on the 28th
+    ]
+    assert rows[1].recurrence == "weekly" and rows[1].series_starts_at == meetup.starts_at
+    assert [t for _, t in await outbox(db)][-2:] == [f"invite:{rows[1].id}", f"ics:{rows[1].id}"]
+
+
+async def test_a_monthly_meetup_keeps_its_weekday_of_the_month(services, people, db, clock):
+    async with db.session() as session, transaction(session, write=True):
+        (await session.get(Community, people["c"])).timezone = "Europe/Berlin"
+    clock.current = datetime(2027, 1, 2, tzinfo=UTC)
+    meetup = await create(services, people, when="29.01.2027 18:00", recurrence="monthly")
+    starts = []
+    for _ in range(3):  # the fifth Friday becomes the last Friday of each month
+        async with db.session() as session:
+            latest = await session.scalar(select(Meetup).order_by(Meetup.id.desc()).limit(1))
+        clock.current = latest.starts_at + timedelta(minutes=5)
+        assert await services().meetups.recur(letters) == 1
+        async with db.session() as session:
+            starts.append(await session.scalar(select(func.max(Meetup.starts_at))))
+    berlin = [s.astimezone(ZoneInfo("Europe/Berlin")) for s in starts]
+    assert [f"{b:%a %d.%m %H:%M}" for b in berlin] == [
+        "Fri 26.02 18:00",
+        "Fri 26.03 18:00",
+        "Fri 30.04 18:00",
+    ]
+    assert meetup.recurrence == "monthly"
+
+
+async def test_a_cancelled_recurring_meetup_ends_its_series(services, people, db, clock) -> None:
+    meetup = await create(services, people, recurrence="weekly")
+    await services().meetups.cancel(people["c"], meetup.id, None, write)
+    clock.current = meetup.starts_at + timedelta(minutes=1)
+    assert await services().meetups.recur(letters) == 0
