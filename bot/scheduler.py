@@ -12,6 +12,8 @@ ESCALATION_EVERY_SECONDS = 300
 NUDGE_JOB_ID = "accept-nudge"
 PROMPTS_JOB_ID = "prompt-firings"
 PROMPTS_EVERY_SECONDS = 60  # schedules are to the minute
+FOLLOW_UP_JOB_ID = "meetup-follow-up"
+FOLLOW_UP_EVERY_SECONDS = 300
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -22,6 +24,7 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         (ESCALATION_JOB_ID, jobs.escalate_questions, ESCALATION_EVERY_SECONDS),
         (NUDGE_JOB_ID, jobs.nudge_askers, ESCALATION_EVERY_SECONDS),
         (PROMPTS_JOB_ID, jobs.post_prompts, PROMPTS_EVERY_SECONDS),
+        (FOLLOW_UP_JOB_ID, jobs.follow_up_meetups, FOLLOW_UP_EVERY_SECONDS),
     ]
     for job_id, job, seconds in every:
         scheduler.add_job(

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.attendance import AttendanceService
 from bot.services.communities import CommunitiesService
 from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
@@ -26,6 +27,7 @@ class Services:
     faq: FaqService
     prompts: PromptsService
     meetups: MeetupsService
+    attendance: AttendanceService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -37,6 +39,7 @@ class Services:
             "faq": self.faq,
             "prompts": self.prompts,
             "meetups": self.meetups,
+            "attendance": self.attendance,
         }
 
 
@@ -61,4 +64,5 @@ def build_services(
         faq=FaqService(session, clock),
         prompts=PromptsService(session, clock),
         meetups=MeetupsService(session, clock),
+        attendance=AttendanceService(session, clock),
     )
