@@ -140,7 +140,7 @@ class MeetupsRepo:
             .where(MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.answer.in_(answers))
             .order_by(Member.id)
         )
-        return [(rsvp, member) for rsvp, member in rows.tuples()]
+        return [(rsvp, member) for rsvp, member in rows]
 
     async def attendance(self, meetup_id: int) -> tuple[int, int, int]:
         """(asked, said yes, said no) of the meetup's "Did you attend?"."""
