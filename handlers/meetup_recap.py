@@ -80,7 +80,8 @@ async def cb_attend(
     locale: str,
 ) -> None:
     yes = callback_data.a == Attended.YES
-    mine = query.message is not None and query.message.chat.id == actor.user_id
+    message = query.message
+    mine = isinstance(message, Message) and message.chat.id == actor.user_id
     try:
         if not mine or not 0 < callback_data.m <= MAX_ID:
             raise NotAsked()
@@ -91,7 +92,7 @@ async def cb_attend(
     await query.answer(_("Thank you!"))
     text = attend_text(ref.title, local_day(ref.starts_at, ref.timezone, locale), yes)
     try:
-        await query.message.edit_text(text, reply_markup=attend_keyboard(ref.id, yes))  # type: ignore[union-attr]
+        await message.edit_text(text, reply_markup=attend_keyboard(ref.id, yes))  # type: ignore[union-attr]
     except TelegramBadRequest as error:  # the same answer again: nothing new to show
         if "not modified" not in error.message:
             log.warning("could not show the attendance answer: %s", error)

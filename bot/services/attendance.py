@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.faq import FaqService, checked_answer
-from bot.services.meetups import LINKED, MAX_MINUTES, MeetupError, UnknownMeetup
+from bot.services.meetups import LINKED, MeetupError, UnknownMeetup
 from bot.services.outbox import OutboxService
 from storage.db import transaction
 from storage.models import Community, Meetup, Member
@@ -26,7 +26,7 @@ from storage.repos.questions import QuestionsRepo
 ASK_KIND = "meetup_attendance"  # outbox kinds
 OFFER_KIND = "meetup_recap_offer"  # for the group's moderators: expanded at delivery
 RECAP_KIND = "meetup_recap"
-# A meetup that ended longer ago than this (the bot was down) is not followed up any more.
+# A meetup that started longer ago than this (the bot was down) is not followed up any more.
 FOLLOW_UP_WITHIN = timedelta(days=2)
 
 
@@ -112,8 +112,7 @@ class AttendanceService:
         Returns meetups followed up."""
         now = self.clock.now()
         async with transaction(self.session, write=False):
-            since = now - FOLLOW_UP_WITHIN - timedelta(minutes=MAX_MINUTES)
-            due = await self.repo.ended_not_followed_up(now, since)
+            due = await self.repo.ended_not_followed_up(now, now - FOLLOW_UP_WITHIN)
         done = 0
         for meetup_id in due:
             async with transaction(self.session, write=True):
