@@ -16,6 +16,7 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.attendance_messages import follow_up_message
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
@@ -24,7 +25,8 @@ from bot.i18n import create_i18n
 from bot.messages import consent_request, invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
 from bot.scheduler import create_scheduler
-from bot.services import faq, meetups, moderators, prompts
+from bot.services import attendance, faq, meetups, moderators, prompts
+from bot.services.attendance import AttendanceService
 from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
 from bot.services.members import pick_locale
@@ -152,6 +154,16 @@ def create_delivery(
             group=lambda notice: moderators_in_group(i18n, notice),
         )
 
+    async def offer_recap(
+        session: AsyncSession, message: OutboxMessage, admin_user_ids: list[int]
+    ) -> dict[str, Any] | None:
+        """A meetup's recap offered to the group's moderators (its creator can't be reached)."""
+        if message.ref_id is None:
+            return None
+        return await AttendanceService(session, clock).expand_offer(
+            message.ref_id, admin_user_ids, lambda follow_up: follow_up_message(i18n, follow_up)
+        )
+
     delivery = Delivery(
         bot,
         db,
@@ -159,7 +171,10 @@ def create_delivery(
         sleep=sleep,
         on_outcome=on_outcome,
         still_wanted=still_wanted,
-        expand=dict.fromkeys(moderators.KINDS, tell_moderators),
+        expand={
+            **dict.fromkeys(moderators.KINDS, tell_moderators),
+            attendance.OFFER_KIND: offer_recap,
+        },
     )
     return delivery
 

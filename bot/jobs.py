@@ -6,10 +6,12 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
 
+from bot.attendance_messages import follow_up_message
 from bot.clock import Clock
 from bot.config import Settings
 from bot.meetup_messages import MeetupWriter
 from bot.messages import accept_nudge, invite_message, prompt_post
+from bot.services.attendance import AttendanceService
 from bot.services.factory import build_services
 from bot.services.meetups import MeetupsService
 from bot.services.prompts import PromptsService
@@ -94,3 +96,14 @@ async def recur_meetups(
     invitation queued for the group. Returns occurrences created."""
     async with db.session() as session:
         return await MeetupsService(session, clock).recur(MeetupWriter(i18n, clock))
+
+
+async def follow_up_meetups(
+    bot: Bot, db: Database, clock: Clock, settings: Settings, i18n: I18n
+) -> int:
+    """Meetups that ended: "Did you attend?" queued to those who said Going or Maybe and a
+    recap offered to the moderator, each meetup claimed once. Returns meetups followed up."""
+    async with db.session() as session:
+        return await AttendanceService(session, clock).follow_up(
+            lambda follow_up: follow_up_message(i18n, follow_up)
+        )

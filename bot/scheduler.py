@@ -15,6 +15,8 @@ PROMPTS_EVERY_SECONDS = 60  # schedules are to the minute
 MEETUP_REMINDERS_JOB_ID = "meetup-reminders"
 MEETUP_RECURRENCE_JOB_ID = "meetup-recurrence"
 MEETUPS_EVERY_SECONDS = 60
+FOLLOW_UP_JOB_ID = "meetup-follow-up"
+FOLLOW_UP_EVERY_SECONDS = 300
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -27,6 +29,7 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         (PROMPTS_JOB_ID, jobs.post_prompts, PROMPTS_EVERY_SECONDS),
         (MEETUP_REMINDERS_JOB_ID, jobs.remind_meetups, MEETUPS_EVERY_SECONDS),
         (MEETUP_RECURRENCE_JOB_ID, jobs.recur_meetups, MEETUPS_EVERY_SECONDS),
+        (FOLLOW_UP_JOB_ID, jobs.follow_up_meetups, FOLLOW_UP_EVERY_SECONDS),
     ]
     for job_id, job, seconds in every:
         scheduler.add_job(

@@ -11,6 +11,7 @@ def get_routers() -> list[Router]:
         communities,
         faq,
         faq_admin,
+        meetup_recap,
         meetups,
         onboarding,
         profile,
@@ -30,6 +31,7 @@ def get_routers() -> list[Router]:
         questions.setup(),
         asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
         faq_admin.setup(),  # moderators' FAQ; before profile, whose /start takes any link
+        meetup_recap.setup(),  # after a meetup: attendance, the recap dialog (before profile)
         prompts.setup(),  # moderators' discussion prompts
         stats.setup(),  # moderators' figures and data export
         profile.setup(),

@@ -539,6 +539,13 @@ class Meetup(Base):
     # whatever the instances).
     series_starts_at: Mapped[datetime | None]
     recurred_at: Mapped[datetime | None]
+    # After it ended: attendance asked and a recap offered (claimed once; a time before
+    # `starts_at` belongs to an earlier occurrence), and the recap posted (once).
+    followed_up_at: Mapped[datetime | None]
+    recap_at: Mapped[datetime | None]
+    recap_faq_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("faq_entries.id", ondelete="SET NULL")
+    )
 
 
 class MeetupRsvp(Base):
@@ -555,3 +562,5 @@ class MeetupRsvp(Base):
     attended: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Asked "Did you attend?" (only then is `attended` taken from them).
+    attendance_asked_at: Mapped[datetime | None]

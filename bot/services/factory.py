@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.attendance import AttendanceService
 from bot.services.communities import CommunitiesService
 from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
@@ -28,6 +29,7 @@ class Services:
     prompts: PromptsService
     meetups: MeetupsService
     stats: StatsService
+    attendance: AttendanceService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -40,6 +42,7 @@ class Services:
             "prompts": self.prompts,
             "meetups": self.meetups,
             "stats": self.stats,
+            "attendance": self.attendance,
         }
 
 
@@ -65,4 +68,5 @@ def build_services(
         prompts=PromptsService(session, clock),
         meetups=MeetupsService(session, clock),
         stats=StatsService(session, clock),
+        attendance=AttendanceService(session, clock),
     )

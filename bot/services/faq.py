@@ -788,37 +788,53 @@ class FaqService:
         review_at: datetime | None = None,
         language: str | None = None,
     ) -> EntryView:
+        async with transaction(self.session, write=True):
+            return await self.add_within(
+                community_id, actor_id, question, answer, tags, review_at, language
+            )
+
+    async def add_within(
+        self,
+        community_id: int,
+        actor_id: int | None,
+        question: str,
+        answer: str,
+        tags: Sequence[str] = (),
+        review_at: datetime | None = None,
+        language: str | None = None,
+    ) -> EntryView:
+        """`add` inside the caller's write transaction (a meetup's recap is saved with its
+        post): indexed and audited the same way; an error leaves the caller to roll back."""
         question, answer, labels = checked_entry(question, answer, tags)
         now = self.clock.now()
         if review_at is not None and review_at <= now:
             raise PastReviewDate()
-        async with transaction(self.session, write=True):
-            community = await self.repo.community(community_id)
-            if community is None:
-                raise UnknownEntry()
-            entry = await self.repo.add(
-                FaqEntry(
-                    community_id=community_id,
-                    question=question,
-                    answer=answer,
-                    tags=labels,
-                    language=language or community.language,
-                    source="moderator",
-                    created_by_id=actor_id,
-                    verified=True,
-                    verified_by_id=actor_id,
-                    verified_at=now,
-                    review_at=review_at,
-                    view_count=0,
-                    helpful_count=0,
-                    published=False,
-                    created_at=now,
-                    updated_at=now,
-                )
+        community = await self.repo.community(community_id)
+        if community is None:
+            raise UnknownEntry()
+        entry = await self.repo.add(
+            FaqEntry(
+                community_id=community_id,
+                question=question,
+                answer=answer,
+                tags=labels,
+                language=language or community.language,
+                source="moderator",
+                created_by_id=actor_id,
+                verified=True,
+                verified_by_id=actor_id,
+                verified_at=now,
+                review_at=review_at,
+                view_count=0,
+                helpful_count=0,
+                published=False,
+                created_at=now,
+                updated_at=now,
             )
-            await self._sync(entry, community, None)
-            await self._audit(entry, actor_id, "faq_add", {"question": question})
-            return (await self._views([entry]))[0]
+        )
+        await self._sync(entry, community, None)
+        await self._audit(entry, actor_id, "faq_add", {"question": question})
+        return (await self._views([entry]))[0]
 
     async def edit(
         self,

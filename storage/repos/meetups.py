@@ -2,11 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, Meetup, MeetupRsvp, Member
+from storage.models import Community, Meetup, MeetupRsvp, Member, OutboxMessage
 
 
 class MeetupsRepo:
@@ -125,3 +126,81 @@ class MeetupsRepo:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    # After the meetup: attendance and the recap (bot.services.attendance)
+
+    async def ended_not_followed_up(self, now: datetime, since: datetime) -> list[int]:
+        """Scheduled meetups that started after `since` and have ended by `now`, not followed
+        up for this occurrence yet (a follow-up before `starts_at` was for an earlier one)."""
+        rows = await self.session.execute(
+            select(Meetup.id, Meetup.starts_at, Meetup.duration_minutes)
+            .where(
+                Meetup.status == "scheduled",
+                Meetup.starts_at > since,
+                Meetup.starts_at <= now,
+                _not_done(Meetup.followed_up_at),
+            )
+            .order_by(Meetup.starts_at, Meetup.id)
+        )
+        # The end is the start plus a duration: compared here, alike on both databases.
+        return [i for i, start, minutes in rows if start + timedelta(minutes=minutes) <= now]
+
+    async def claim_follow_up(self, meetup_id: int, now: datetime) -> bool:
+        """Claim the meetup's follow-up; False when another claimed it (or it was cancelled)."""
+        return await self._claim(meetup_id, Meetup.followed_up_at, now)
+
+    async def claim_recap(self, meetup_id: int, now: datetime) -> bool:
+        """Claim the meetup's recap; False when it was posted already."""
+        return await self._claim(meetup_id, Meetup.recap_at, now)
+
+    async def _claim(self, meetup_id: int, column: Any, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Meetup)
+            .where(Meetup.id == meetup_id, Meetup.status == "scheduled", _not_done(column))
+            .values({column: now})
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def answers_with_members(
+        self, meetup_id: int, answers: Sequence[str]
+    ) -> list[tuple[MeetupRsvp, Member]]:
+        """The answers among `answers` to the meetup, with who gave them, oldest member first."""
+        rows = await self.session.execute(
+            select(MeetupRsvp, Member)
+            .join(Member, MeetupRsvp.member_id == Member.id)
+            .where(MeetupRsvp.meetup_id == meetup_id, MeetupRsvp.answer.in_(answers))
+            .order_by(Member.id)
+        )
+        return [(rsvp, member) for rsvp, member in rows]
+
+    async def attendance(self, meetup_id: int) -> tuple[int, int, int]:
+        """(asked, said yes, said no) of the meetup's "Did you attend?"."""
+        asked = MeetupRsvp.attendance_asked_at.is_not(None)
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(MeetupRsvp.id).filter(asked),
+                    func.count(MeetupRsvp.id).filter(asked, MeetupRsvp.attended.is_(True)),
+                    func.count(MeetupRsvp.id).filter(asked, MeetupRsvp.attended.is_(False)),
+                ).where(MeetupRsvp.meetup_id == meetup_id)
+            )
+        ).one()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    async def queued(self, dedupe_key: str) -> tuple[int, int | None] | None:
+        """(chat, message id once sent) of the outbox message queued under `dedupe_key`."""
+        row = (
+            await self.session.execute(
+                select(OutboxMessage.chat_id, OutboxMessage.message_id).where(
+                    OutboxMessage.dedupe_key == dedupe_key
+                )
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+
+def _not_done(column: Any) -> Any:
+    """Not done for the meetup's current occurrence: never, or before it started (a meetup
+    whose start moves on to its next occurrence is followed up again)."""
+    return or_(column.is_(None), column < Meetup.starts_at)
