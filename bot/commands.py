@@ -71,6 +71,10 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(
             command="prompt_schedule", description=_("When prompts are posted, e.g. mon,thu 09:00")
         ),
+        BotCommand(
+            command="digest_schedule", description=_("When the digest is posted, e.g. fri 17:00")
+        ),
+        BotCommand(command="digest", description=_("Post the digest now (a preview)")),
     ]
 
 

@@ -12,6 +12,7 @@ ESCALATION_EVERY_SECONDS = 300
 NUDGE_JOB_ID = "accept-nudge"
 PROMPTS_JOB_ID = "prompt-firings"
 PROMPTS_EVERY_SECONDS = 60  # schedules are to the minute
+DIGEST_JOB_ID = "digest-firings"
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -22,6 +23,7 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         (ESCALATION_JOB_ID, jobs.escalate_questions, ESCALATION_EVERY_SECONDS),
         (NUDGE_JOB_ID, jobs.nudge_askers, ESCALATION_EVERY_SECONDS),
         (PROMPTS_JOB_ID, jobs.post_prompts, PROMPTS_EVERY_SECONDS),
+        (DIGEST_JOB_ID, jobs.post_digests, PROMPTS_EVERY_SECONDS),
     ]
     for job_id, job, seconds in every:
         scheduler.add_job(

@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
         asking,
         common,
         communities,
+        digest,
         faq,
         faq_admin,
         onboarding,
@@ -28,6 +29,7 @@ def get_routers() -> list[Router]:
         asking.setup(),  # after questions: a reply to an invitation is an answer, not a question
         faq_admin.setup(),  # moderators' FAQ; before profile, whose /start takes any link
         prompts.setup(),  # moderators' discussion prompts
+        digest.setup(),  # moderators' digest
         profile.setup(),
         faq.setup(),  # /search, /faq, inline mode, consent
         common.setup(),  # help, cancel, unknown commands

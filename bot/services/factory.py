@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.communities import CommunitiesService
+from bot.services.digest import DigestService
 from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
 from bot.services.members import MembersService
@@ -26,6 +27,7 @@ class Services:
     faq: FaqService
     prompts: PromptsService
     meetups: MeetupsService
+    digest: DigestService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -37,6 +39,7 @@ class Services:
             "faq": self.faq,
             "prompts": self.prompts,
             "meetups": self.meetups,
+            "digest": self.digest,
         }
 
 
@@ -61,4 +64,5 @@ def build_services(
         faq=FaqService(session, clock),
         prompts=PromptsService(session, clock),
         meetups=MeetupsService(session, clock),
+        digest=DigestService(session, clock),
     )

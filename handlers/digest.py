@@ -1,0 +1,119 @@
+"""Moderators keep the group's digest, in the group: /digest_schedule [<days> <time> | off]
+sets, shows or stops it (every group gets it Mondays 09:00 until told otherwise); /digest posts
+one now, as a preview. Rights are asked of Telegram at every command."""
+
+from datetime import datetime
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.messages import digest_post
+from bot.schedules import BadSchedule
+from bot.services.digest import DigestScheduleView, DigestService
+from bot.timefmt import local_datetime
+from handlers.filters import commands_only, groups, private
+from handlers.rights import is_moderator
+
+COMMANDS = ("digest", "digest_schedule")
+EXAMPLE = "/digest_schedule fri 17:00"
+
+
+async def _allowed(message: Message, bot: Bot, settings: Settings, group_id: int | None) -> bool:
+    if group_id is not None and await is_moderator(bot, message, settings):
+        return True
+    await message.reply(
+        _("Only the group's administrators can manage its digest. Nothing was changed.")
+    )
+    return False
+
+
+async def cmd_digest_schedule(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    settings: Settings,
+    digest: DigestService,
+    group_id: int | None = None,
+) -> None:
+    if not await _allowed(message, bot, settings, group_id):
+        return
+    args = (command.args or "").strip()
+    if not args:
+        await message.reply(_schedule_text(await digest.schedule(group_id)))
+        return
+    if args.lower() == "off":
+        done = await digest.disable(group_id)
+        await message.reply(
+            _("The digest is no longer posted.") if done else _("The digest was off already.")
+        )
+        return
+    thread_id = message.message_thread_id if message.is_topic_message else None
+    try:
+        view = await digest.set_schedule(group_id, args, thread_id)
+    except BadSchedule:
+        await message.reply(
+            _(
+                "I could not read that schedule. Give days and a 24-hour time, e.g. {example} "
+                "(or daily, weekdays, weekends 18:30). Nothing was changed."
+            ).format(example=EXAMPLE)
+        )
+        return
+    await message.reply(_schedule_text(view))
+
+
+def _schedule_text(view: DigestScheduleView) -> str:
+    if not view.enabled:
+        return _("The digest is off. Turn it on with a schedule, e.g. {example}").format(
+            example=EXAMPLE
+        )
+    text = _("The digest is posted <b>{schedule}</b>; the next one {when}.").format(
+        schedule=escape(view.expression), when=escape(_when(view.next_fire_at, view.timezone))
+    )
+    if view.thread_id is not None:
+        text += "\n" + _("It goes to this topic.")
+    return text + "\n" + _("Stop it with /digest_schedule off.")
+
+
+def _when(instant: datetime | None, timezone: str) -> str:
+    return local_datetime(instant, timezone) if instant is not None else "—"
+
+
+async def cmd_digest(
+    message: Message,
+    bot: Bot,
+    settings: Settings,
+    i18n: I18n,
+    digest: DigestService,
+    group_id: int | None = None,
+) -> None:
+    """The digest as it would be posted now, here (the next scheduled one is unchanged)."""
+    if not await _allowed(message, bot, settings, group_id):
+        return
+    found = await digest.preview(group_id)
+    if found.empty:
+        await message.reply(
+            _(
+                "Nothing to report: no open questions, no new FAQ entries, no meetups in the "
+                "next 14 days. A digest with nothing to say is not posted."
+            )
+        )
+        return
+    await message.answer(digest_post(i18n, found, (await bot.me()).username or ""))
+
+
+async def cmd_private(message: Message) -> None:
+    await message.answer(_("The digest is managed in the group: send the command there."))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(commands_only)
+    router.message.register(cmd_digest_schedule, Command("digest_schedule"), groups)
+    router.message.register(cmd_digest, Command("digest"), groups)
+    router.message.register(cmd_private, Command(*COMMANDS), private)
+    return router
