@@ -2,9 +2,6 @@
 sets, shows or stops it (every group gets it Mondays 09:00 until told otherwise); /digest posts
 one now, as a preview. Rights are asked of Telegram at every command."""
 
-from datetime import datetime
-from html import escape
-
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -13,11 +10,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.messages import digest_post
-from bot.schedules import BadSchedule
-from bot.services.digest import DigestScheduleView, DigestService
-from bot.timefmt import local_datetime
+from bot.services.digest import DigestService
 from handlers.filters import commands_only, groups, private
 from handlers.rights import is_moderator
+from handlers.schedules import Wording, schedule_command
 
 COMMANDS = ("digest", "digest_schedule")
 EXAMPLE = "/digest_schedule fri 17:00"
@@ -42,45 +38,19 @@ async def cmd_digest_schedule(
 ) -> None:
     if not await _allowed(message, bot, settings, group_id):
         return
-    args = (command.args or "").strip()
-    if not args:
-        await message.reply(_schedule_text(await digest.schedule(group_id)))
-        return
-    if args.lower() == "off":
-        done = await digest.disable(group_id)
-        await message.reply(
-            _("The digest is no longer posted.") if done else _("The digest was off already.")
-        )
-        return
-    thread_id = message.message_thread_id if message.is_topic_message else None
-    try:
-        view = await digest.set_schedule(group_id, args, thread_id)
-    except BadSchedule:
-        await message.reply(
-            _(
-                "I could not read that schedule. Give days and a 24-hour time, e.g. {example} "
-                "(or daily, weekdays, weekends 18:30). Nothing was changed."
-            ).format(example=EXAMPLE)
-        )
-        return
-    await message.reply(_schedule_text(view))
+    await schedule_command(message, command, digest, group_id, _wording())
 
 
-def _schedule_text(view: DigestScheduleView) -> str:
-    if not view.enabled:
-        return _("The digest is off. Turn it on with a schedule, e.g. {example}").format(
-            example=EXAMPLE
-        )
-    text = _("The digest is posted <b>{schedule}</b>; the next one {when}.").format(
-        schedule=escape(view.expression), when=escape(_when(view.next_fire_at, view.timezone))
+def _wording() -> Wording:
+    return Wording(
+        example=EXAMPLE,
+        posted=_("The digest is posted <b>{schedule}</b> ({timezone}); the next one {when}."),
+        here=_("It goes to this topic."),
+        stop=_("Stop it with /digest_schedule off."),
+        none=_("The digest is off. Turn it on with a schedule, e.g. {example}"),
+        stopped=_("The digest is no longer posted."),
+        was_off=_("The digest was off already."),
     )
-    if view.thread_id is not None:
-        text += "\n" + _("It goes to this topic.")
-    return text + "\n" + _("Stop it with /digest_schedule off.")
-
-
-def _when(instant: datetime | None, timezone: str) -> str:
-    return local_datetime(instant, timezone) if instant is not None else "—"
 
 
 async def cmd_digest(

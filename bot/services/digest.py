@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.schedules import Weekly, next_firing, parse_weekly
 from bot.services.outbox import OutboxService
-from bot.services.slots import Slots
+from bot.services.slots import ScheduleView, Slots, schedule_view
 from storage.db import transaction
 from storage.models import Community, DigestSchedule, PromptSchedule
 from storage.repos.communities import CommunitiesRepo
@@ -91,15 +91,6 @@ class Digest:
         return not (self.questions or self.entries or self.meetups)
 
 
-@dataclass(frozen=True, slots=True)
-class DigestScheduleView:
-    expression: str
-    timezone: str
-    thread_id: int | None
-    enabled: bool
-    next_fire_at: datetime | None
-
-
 class DigestService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
@@ -107,33 +98,24 @@ class DigestService:
         self.slots = Slots(session, clock, DigestSchedule, "digest")
         self.communities = CommunitiesRepo(session)
 
-    async def schedule(self, community_id: int) -> DigestScheduleView:
+    async def schedule(self, community_id: int) -> ScheduleView:
         """The community's schedule; the default one where none is written yet."""
         async with transaction(self.session, write=False):
             community = await self._community(community_id)
             found = await self.slots.of_community(community_id)
             if found is None:
                 following = next_firing(DEFAULT, community.timezone, self.clock.now())
-                return DigestScheduleView(DEFAULT.text, community.timezone, None, True, following)
-            return DigestScheduleView(
-                found.expression,
-                community.timezone,
-                found.thread_id,
-                found.enabled,
-                found.next_fire_at,
-            )
+                return ScheduleView(DEFAULT.text, community.timezone, None, True, following)
+            return schedule_view(found, community)
 
     async def set_schedule(
         self, community_id: int, expression: str, thread_id: int | None
-    ) -> DigestScheduleView:
+    ) -> ScheduleView:
         """Raises bot.schedules.BadSchedule (nothing changes) for a bad expression."""
         weekly = parse_weekly(expression)
         async with transaction(self.session, write=True):
             community = await self._community(community_id)
-            found = await self.slots.set(community, weekly, thread_id)
-            return DigestScheduleView(
-                weekly.text, community.timezone, thread_id, True, found.next_fire_at
-            )
+            return schedule_view(await self.slots.set(community, weekly, thread_id), community)
 
     async def disable(self, community_id: int) -> bool:
         """Stop the digest (the default one too). False when it was off already."""

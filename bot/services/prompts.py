@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.schedules import parse_weekly
 from bot.services.outbox import OutboxService
-from bot.services.slots import Slots
+from bot.services.slots import ScheduleView, Slots, schedule_view
 from storage.db import transaction
 from storage.models import Community, Prompt, PromptPost, PromptSchedule, WeeklySchedule
 from storage.repos.prompts import PromptsRepo
@@ -64,15 +64,6 @@ class PromptView:
     text: str
     starter: bool  # text is English: translate it
     times_used: int
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleView:
-    expression: str
-    timezone: str
-    thread_id: int | None
-    enabled: bool
-    next_fire_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,15 +130,7 @@ class PromptsService:
         async with transaction(self.session, write=False):
             found = await self.slots.of_community(community_id)
             community = await self.repo.community(community_id)
-            if found is None or community is None:
-                return None
-            return ScheduleView(
-                found.expression,
-                community.timezone,
-                found.thread_id,
-                found.enabled,
-                found.next_fire_at,
-            )
+            return None if found is None or community is None else schedule_view(found, community)
 
     async def set_schedule(
         self, community_id: int, expression: str, thread_id: int | None
@@ -160,9 +143,7 @@ class PromptsService:
                 raise UnknownPrompt
             found = await self.slots.set(community, weekly, thread_id)
             await self._seed(community_id)
-            return ScheduleView(
-                weekly.text, community.timezone, thread_id, True, found.next_fire_at
-            )
+            return schedule_view(found, community)
 
     async def disable(self, community_id: int) -> bool:
         """False when there was no schedule on."""

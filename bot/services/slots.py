@@ -9,6 +9,7 @@ more than the grace window (the bot was down) is skipped with one warning line, 
 schedule goes on from the next one."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,25 @@ from storage.repos.communities import CommunitiesRepo
 from storage.repos.schedules import SchedulesRepo
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    expression: str
+    timezone: str
+    thread_id: int | None
+    enabled: bool
+    next_fire_at: datetime | None
+
+
+def schedule_view(schedule: WeeklySchedule, community: Community) -> ScheduleView:
+    return ScheduleView(
+        schedule.expression,
+        community.timezone,
+        schedule.thread_id,
+        schedule.enabled,
+        schedule.next_fire_at,
+    )
 
 
 class Slots:
