@@ -16,7 +16,7 @@ from bot.schedules import BadSchedule
 from bot.services.digest import Digest, DigestService
 from storage.db import transaction
 from storage.models import Answer, Community, DigestSchedule, OutboxMessage
-from tests.services.conftest import GROUP, identity
+from tests.services.conftest import GROUP, fire_due, identity, queued
 
 GRACE = timedelta(hours=1)
 LINK = "https://us02web.zoom.us/j/81234567890?pwd=abc"
@@ -72,24 +72,11 @@ async def meetup(services, group, when: str, minutes: int = 60):
 
 async def tick(db, clock) -> int:
     """One run of the digest job."""
-    async with db.session() as session:
-        due = await DigestService(session, clock).due()
-    fired = 0
-    for schedule_id, slot in due:
-        async with db.session() as session:
-            fired += await DigestService(session, clock).fire(schedule_id, slot, GRACE, render)
-    return fired
+    return await fire_due(db, clock, DigestService, GRACE, render)
 
 
 async def posted(db) -> list[OutboxMessage]:
-    async with db.session() as session:
-        return list(
-            await session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.kind == "digest")
-                .order_by(OutboxMessage.id)
-            )
-        )
+    return await queued(db, "digest")
 
 
 async def test_open_questions_new_entries_and_coming_meetups(services, db, clock, group) -> None:
