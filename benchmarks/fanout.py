@@ -16,7 +16,7 @@ one-second burst, 1/s to one private chat without a burst, 20/min to one group) 
    (target all), duplicates (target <= 1: the message in flight), and how long the restart
    waited for the dead worker's claims.
 
-A dead worker's claims are taken over when their lease runs out (``Delivery.lease``, 5 minutes
+A dead worker's claims are taken over when their lease runs out (``Delivery.lease``, 2 minutes
 in ``peerbot run``); the benchmark's workers hold leases of ``--lease`` seconds (default 10,
 still several times what a batch of 50 takes at 30/s), so the restart waits seconds instead of
 minutes. The wait is part of the figures.

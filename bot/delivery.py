@@ -1,6 +1,8 @@
 """The outbox's sender: due messages go out under Telegram's limits; a 429 or a server error
 puts a message back with a delay, a blocked member or a bad request ends it with the reason,
-and a sender that dies mid-way leaves its claims to expire for another to take over.
+and a sender that dies mid-way leaves its claims to expire for another to take over (a live
+sender renews its claim on the rest of a batch as it goes, so the lease can be short: a dead
+sender's batch waits at most two minutes).
 
 What follows a message's outcome (`on_outcome`) commits in the transaction that records it, so
 a sender that dies in between leaves the whole message to be taken over (and, having been sent,
@@ -99,7 +101,7 @@ class Delivery:
         *,
         sleep: Sleep = asyncio.sleep,
         batch: int = 50,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(minutes=2),
         give_up_after: timedelta = timedelta(hours=48),
         poll_seconds: float = 5.0,
         on_outcome: Outcome | None = None,
@@ -134,7 +136,10 @@ class Delivery:
                         return sent
                 async with transaction(session, write=True):
                     claimed = await OutboxRepo(session).claim(now, now + self.lease, self.batch)
-            for message in claimed:
+            lease_until = now + self.lease
+            for place, message in enumerate(claimed):
+                if self.clock.now() > lease_until - self.lease / 2:  # pacing took a while
+                    lease_until = await self._renew(claimed[place:])
                 sent += await self._deliver(message)
             if not claimed:  # due, but another sender claimed them first
                 return sent
@@ -149,6 +154,14 @@ class Delivery:
                 log.exception("outbox delivery failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def _renew(self, messages: list[OutboxMessage]) -> datetime:
+        """Extend this sender's claim on the rest of its batch, so that a batch paced slower
+        than the lease is not taken over by another sender while this one is alive."""
+        until = self.clock.now() + self.lease
+        async with self.db.session() as session, transaction(session, write=True):
+            await OutboxRepo(session).extend([m.id for m in messages], until)
+        return until
 
     async def _deliver(self, message: OutboxMessage) -> bool:
         payload = message.payload

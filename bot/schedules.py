@@ -2,10 +2,13 @@
 timezone and turned into UTC instants. Pure: no database, no Telegram, no clock of its own."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import schedule_words
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index is datetime.weekday()
 _KEYWORDS = {
@@ -75,9 +78,11 @@ class Weekly:
 
 def parse_weekly(text: str) -> Weekly:
     """'Mon, thu 9:00', 'daily 18:30', 'weekdays 08:15': day names or one keyword, then a
-    24-hour time."""
+    24-hour time. Days and keywords may be written in English, Spanish, Russian or Indonesian
+    ('lun,jue 09:00', 'пн,чт 9:00', 'akhir pekan 10:00'; see bot.schedule_words)."""
     shape = _SCHEDULE.fullmatch(text.strip())
-    if shape is None:
+    # 'todos los días' alone has a space, yet no time.
+    if shape is None or fold(text) in _KEYWORD_ALIASES:
         raise BadSchedule("shape")
     at = _parse_time(shape["time"])
     if at is None:
@@ -92,14 +97,44 @@ def _parse_time(text: str) -> time | None:
     return time(int(found["hour"]), int(found["minute"]))
 
 
+def fold(word: str) -> str:
+    """How a day name or keyword is compared: case, accents and spacing aside ('Sáb' is
+    'sab', 'fines  de semana' is 'fines de semana')."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())
+
+
+def _aliases() -> tuple[dict[str, int], dict[str, frozenset[int]]]:
+    days = {
+        fold(name): day
+        for table in schedule_words.DAYS.values()
+        for day, names in enumerate(table)
+        for name in names
+    }
+    keywords = {
+        fold(name): chosen
+        for table in schedule_words.KEYWORDS.values()
+        for chosen, names in table
+        for name in names
+    }
+    return days, keywords
+
+
+_DAY_ALIASES, _KEYWORD_ALIASES = _aliases()
+
+
 def _parse_days(text: str) -> frozenset[int]:
-    names = [name.strip().casefold() for name in text.split(",")]
-    if len(names) == 1 and names[0] in _KEYWORDS:
-        return _KEYWORDS[names[0]]
-    # 'mon,mon' is more likely a typo for another day than a wish to fire twice.
-    if any(name not in DAY_NAMES for name in names) or len(set(names)) != len(names):
+    names = [fold(name) for name in text.split(",")]
+    if len(names) == 1 and names[0] in _KEYWORD_ALIASES:
+        return _KEYWORD_ALIASES[names[0]]
+    if any(name not in _DAY_ALIASES for name in names):
         raise BadSchedule("days")
-    return frozenset(DAY_NAMES.index(name) for name in names)
+    days = [_DAY_ALIASES[name] for name in names]
+    # 'mon,mon' (or 'mon,lunes') is more likely a typo for another day than a wish to fire twice.
+    if len(set(days)) != len(days):
+        raise BadSchedule("days")
+    return frozenset(days)
 
 
 def zone(name: str) -> ZoneInfo:

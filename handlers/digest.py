@@ -2,21 +2,30 @@
 sets, shows or stops it (every group gets it Mondays 09:00 until told otherwise); /digest posts
 one now, as a preview. Rights are asked of Telegram at every command."""
 
+from datetime import time
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot import schedule_texts
 from bot.config import Settings
 from bot.messages import digest_post
+from bot.schedules import Weekly
 from bot.services.digest import DigestService
 from handlers.filters import commands_only, groups, private
 from handlers.rights import is_moderator
 from handlers.schedules import Wording, schedule_command
 
 COMMANDS = ("digest", "digest_schedule")
-EXAMPLE = "/digest_schedule fri 17:00"
+DIGEST_EXAMPLE = Weekly(frozenset({4}), time(17, 0))  # what a bad expression is answered with
+
+
+def example() -> str:
+    """A schedule command that works, in the reader's words ('/digest_schedule vie 17:00')."""
+    return "/digest_schedule " + schedule_texts.expression(DIGEST_EXAMPLE)
 
 
 async def _allowed(message: Message, bot: Bot, settings: Settings, group_id: int | None) -> bool:
@@ -43,7 +52,7 @@ async def cmd_digest_schedule(
 
 def _wording() -> Wording:
     return Wording(
-        example=EXAMPLE,
+        example=example(),
         posted=_("The digest is posted <b>{schedule}</b> ({timezone}); the next one {when}."),
         here=_("It goes to this topic."),
         stop=_("Stop it with /digest_schedule off."),

@@ -10,6 +10,7 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import schedule_texts
 from bot.config import Settings
 from bot.services.members import Actor
 from bot.services.prompts import (
@@ -25,8 +26,14 @@ from handlers.rights import is_moderator
 from handlers.schedules import Wording, schedule_command
 
 COMMANDS = ("prompt_add", "prompts", "prompt_delete", "prompt_schedule")
+
+
+def example() -> str:
+    """A schedule command that works, in the reader's words ('/prompt_schedule lun,jue 09:00')."""
+    return "/prompt_schedule " + schedule_texts.expression(schedule_texts.EXAMPLE)
+
+
 LIST_LIMIT = 3900
-EXAMPLE = "/prompt_schedule mon,thu 09:00"
 
 
 def not_a_moderator() -> str:
@@ -132,7 +139,7 @@ async def cmd_prompt_schedule(
 
 def _wording() -> Wording:
     return Wording(
-        example=EXAMPLE,
+        example=example(),
         posted=_("Prompts are posted <b>{schedule}</b> ({timezone}); the next one {when}."),
         here=_("They go to this topic."),
         stop=_("Stop them with /prompt_schedule off."),

@@ -11,7 +11,8 @@ from aiogram.filters import CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.schedules import BadSchedule, zone
+from bot import schedule_texts
+from bot.schedules import BadSchedule, parse_weekly, zone
 from bot.services.slots import ScheduleView
 
 
@@ -57,8 +58,8 @@ async def schedule_command(
         except BadSchedule:
             text = _(
                 "I could not read that schedule. Give days and a 24-hour time, e.g. {example} "
-                "(or daily, weekdays, weekends 18:30). Nothing was changed."
-            ).format(example=wording.example)
+                "(or {keywords} 18:30). Nothing was changed."
+            ).format(example=wording.example, keywords=schedule_texts.keywords())
         else:
             text = schedule_text(view, wording)
     await message.reply(text)
@@ -69,7 +70,7 @@ def schedule_text(view: ScheduleView | None, wording: Wording) -> str:
         return wording.none.format(example=wording.example)
     local = view.next_fire_at.astimezone(zone(view.timezone)) if view.next_fire_at else None
     text = wording.posted.format(
-        schedule=escape(view.expression),
+        schedule=escape(schedule_texts.describe(parse_weekly(view.expression))),
         timezone=escape(view.timezone),
         when=f"{local:%Y-%m-%d %H:%M}" if local else "—",
     )

@@ -1,6 +1,7 @@
 """Weekly schedules and meetup dates: '09:00 local' stays 09:00 local whatever DST does, a
 skipped wall time fires when the clocks jump past it, and a doubled one fires once."""
 
+import unicodedata
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -9,12 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import schedule_texts, schedule_words
+from bot.i18n import PoI18n, create_i18n
 from bot.schedules import (
     BadDateTime,
     BadSchedule,
     UnknownTimezone,
     Weekly,
     firings_between,
+    fold,
     next_firing,
     parse_local_datetime,
     parse_weekly,
@@ -71,7 +75,14 @@ def test_good_expressions(text: str, days: set[int], at: time, canonical: str) -
         ("mon 9.00", "time"),
         ("mon 09:00 pm", "time"),
         ("mon ٠٩:٠٠", "time"),  # Arabic-Indic digits
-        ("monday 09:00", "days"),
+        ("moonday 09:00", "days"),
+        ("lun,lunes 09:00", "days"),  # one day twice, in two spellings
+        ("mon,lun 09:00", "days"),
+        ("diario,lun 09:00", "days"),
+        ("fines de semana,lun 09:00", "days"),
+        ("fines 09:00", "days"),
+        ("todos los días", "shape"),
+        ("пн,чт 9.00", "time"),
         ("mon,mon 09:00", "days"),
         ("mon,Mon 09:00", "days"),
         ("mon thu 09:00", "days"),
@@ -324,3 +335,177 @@ def test_a_local_reading_parses_back_to_its_instant(zone: str, moment: datetime)
         UTC
     )  # the second of a doubled reading reads as the first
     assert parsed == first
+
+
+# Localized expressions: Spanish, Russian and Indonesian day names and keywords are read
+# whatever the writer's language, and each reader is shown (and offered) their own words.
+
+LOCALES = ("en", "es", "ru", "id")
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("lun,jue 09:00", "mon,thu 09:00"),
+        ("Mié, VIE 9:00", "wed,fri 09:00"),
+        ("mie,sáb 07:30", "wed,sat 07:30"),
+        ("sábado,domingo 10:00", "weekends 10:00"),
+        ("martes 18:00", "tue 18:00"),
+        ("diario 18:30", "daily 18:30"),
+        ("Todos los dias 18:30", "daily 18:30"),
+        ("entre semana 08:15", "weekdays 08:15"),
+        ("fines  de  semana 10:00", "weekends 10:00"),
+        ("пн,чт 09:00", "mon,thu 09:00"),
+        ("ПН, Ср 9:00", "mon,wed 09:00"),
+        ("понедельник,пятница 12:00", "mon,fri 12:00"),
+        ("ежедневно 7:00", "daily 07:00"),
+        ("каждый день 07:00", "daily 07:00"),
+        ("будни 08:00", "weekdays 08:00"),
+        ("выходные 11:00", "weekends 11:00"),
+        ("sen,kam 09:00", "mon,thu 09:00"),
+        ("Senin, Jumat 09:00", "mon,fri 09:00"),
+        ("jum'at 13:00", "fri 13:00"),
+        ("min 10:00", "sun 10:00"),
+        ("setiap hari 06:00", "daily 06:00"),
+        ("hari kerja 08:00", "weekdays 08:00"),
+        ("Akhir Pekan 10:00", "weekends 10:00"),
+        ("mon,jue,пт,sab 09:00", "mon,thu,fri,sat 09:00"),  # languages may mix
+    ],
+)
+def test_localized_expressions(text: str, canonical: str) -> None:
+    assert parse_weekly(text).text == canonical
+
+
+def _spellings() -> list[tuple[str, str, frozenset[int]]]:
+    """(language, alias, the days it means) for every day name and keyword in the table."""
+    found = [
+        (language, name, frozenset({day}))
+        for language, table in schedule_words.DAYS.items()
+        for day, names in enumerate(table)
+        for name in names
+    ]
+    found += [
+        (language, name, days)
+        for language, table in schedule_words.KEYWORDS.items()
+        for days, names in table
+        for name in names
+    ]
+    return found
+
+
+def test_no_alias_means_different_days_in_two_languages() -> None:
+    meaning: dict[str, tuple[str, frozenset[int]]] = {}
+    for language, name, days in _spellings():
+        key = fold(name)
+        if key in meaning:
+            other, other_days = meaning[key]
+            assert other_days == days, f"{name!r}: {language} {days} vs {other} {other_days}"
+        meaning[key] = (language, days)
+    # 'sab' is Saturday in Spanish (sábado) and Indonesian (sabtu): allowed, the same day.
+    assert meaning[fold("sáb")][1] == meaning["sab"][1] == frozenset({5})
+
+
+def test_every_language_names_every_day_and_keyword() -> None:
+    for language in LOCALES:
+        assert len(schedule_words.DAYS[language]) == 7
+        days = [days for days, _names in schedule_words.KEYWORDS[language]]
+        assert days == [frozenset(range(7)), frozenset(range(5)), frozenset({5, 6})]
+
+
+def _scramble(word: str, flips: list[bool]) -> str:
+    flips = (flips + [False] * len(word))[: len(word)]
+    return "".join(c.upper() if flip else c for c, flip in zip(word, flips, strict=True))
+
+
+@given(
+    st.sampled_from(_spellings()),
+    st.lists(st.booleans(), max_size=20),
+    st.sampled_from(["09:00", "9:00", "23:59", "0:00"]),
+    st.sampled_from([" ", "  ", "\t"]),
+)
+def test_every_alias_parses_with_a_time_in_any_case(
+    spelling: tuple[str, str, frozenset[int]], flips: list[bool], at: str, space: str
+) -> None:
+    _language, name, days = spelling
+    schedule = parse_weekly(f" {_scramble(name, flips)}{space}{at} ")
+    assert schedule.days == days
+    assert schedule.at == time(*map(int, at.split(":")))
+
+
+@given(st.sampled_from(_spellings()))
+def test_accents_may_be_left_out(spelling: tuple[str, str, frozenset[int]]) -> None:
+    _language, name, days = spelling
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    assert parse_weekly(f"{plain} 09:00").days == days
+
+
+@pytest.fixture(scope="module")
+def i18n() -> PoI18n:
+    return create_i18n("en")
+
+
+@settings(deadline=None)
+@given(weeklies, st.sampled_from(LOCALES))
+def test_the_expression_a_reader_is_shown_parses_back(
+    i18n: PoI18n, schedule: Weekly, locale: str
+) -> None:
+    with i18n.context(), i18n.use_locale(locale):
+        shown = schedule_texts.expression(schedule)
+    assert parse_weekly(shown) == schedule
+
+
+@pytest.mark.parametrize(
+    ("locale", "example", "keywords"),
+    [
+        ("en", "mon,thu 09:00", "daily, weekdays, weekends"),
+        ("es", "lun,jue 09:00", "diario, entre semana, fines de semana"),
+        ("ru", "пн,чт 09:00", "ежедневно, будни, выходные"),
+        ("id", "sen,kam 09:00", "setiap hari, hari kerja, akhir pekan"),
+    ],
+)
+def test_the_example_in_each_language_parses_to_the_example(
+    i18n: PoI18n, locale: str, example: str, keywords: str
+) -> None:
+    with i18n.context(), i18n.use_locale(locale):
+        shown = schedule_texts.expression(schedule_texts.EXAMPLE)
+        offered = schedule_texts.keywords()
+    assert shown == example
+    assert parse_weekly(shown) == schedule_texts.EXAMPLE
+    assert offered == keywords
+    # The bad-expression reply offers '(or daily, weekdays, weekends 18:30)': each one reads.
+    expected = [frozenset(range(7)), frozenset(range(5)), frozenset({5, 6})]
+    assert [parse_weekly(f"{word} 18:30").days for word in offered.split(", ")] == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "days", "expected"),
+    [
+        ("en", {0, 3}, "Mon, Thu at 09:00"),
+        ("en", set(range(7)), "every day at 09:00"),
+        ("en", set(range(5)), "weekdays at 09:00"),
+        ("en", {5, 6}, "weekends at 09:00"),
+        ("es", {0, 3}, "lun, jue a las 09:00"),
+        ("es", {2, 5}, "mié, sáb a las 09:00"),
+        ("es", set(range(7)), "todos los días a las 09:00"),
+        ("es", {5, 6}, "los fines de semana a las 09:00"),
+        ("ru", {0, 3}, "пн, чт в 09:00"),
+        ("ru", set(range(5)), "по будням в 09:00"),
+        ("id", {0, 3}, "Sen, Kam pukul 09:00"),
+        ("id", set(range(7)), "setiap hari pukul 09:00"),
+    ],
+)
+def test_a_schedule_described_in_the_readers_language(
+    i18n: PoI18n, locale: str, days: set[int], expected: str
+) -> None:
+    with i18n.context(), i18n.use_locale(locale):
+        assert schedule_texts.describe(Weekly(frozenset(days), time(9, 0))) == expected
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_shown_day_names_are_that_languages_own(i18n: PoI18n, locale: str) -> None:
+    with i18n.context(), i18n.use_locale(locale):
+        shown = [i18n.gettext(label) for label in schedule_texts.DAY_LABELS]
+    assert [fold(name) for name in shown] == [
+        fold(names[0]) for names in schedule_words.DAYS[locale]
+    ]

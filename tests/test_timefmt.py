@@ -17,7 +17,7 @@ SUMMER = datetime(2026, 7, 7, 17, 0, tzinfo=UTC)
     [
         ("en", "Tue, Mar 3, 2026, 18:00 (Europe/Berlin)"),
         ("es", "mar, 3 mar 2026, 18:00 (Europe/Berlin)"),
-        ("ru", "вт, 3 мар. 2026\u00a0г., 18:00 (Europe/Berlin)"),  # a no-break space before г.
+        ("ru", "вт, 3 мар. 2026\u202fг., 18:00 (Europe/Berlin)"),  # a narrow no-break space
         ("id", "Sel, 3 Mar 2026 18.00 (Europe/Berlin)"),
     ],
 )

@@ -152,7 +152,7 @@ class DigestService:
             claimed = await self.slots.claim(schedule_id, slot, grace)
             if claimed is None:
                 return False
-            schedule, community = claimed
+            schedule, community, slot = claimed
             assert isinstance(schedule, DigestSchedule)
             digest = await self._gather(community, schedule.last_sent_at, now)
             if digest.empty:

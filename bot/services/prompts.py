@@ -163,13 +163,15 @@ class PromptsService:
         render: Callable[[PromptToPost], str],
     ) -> bool:
         """Claim `slot` and queue the least recently used prompt, in one transaction. False
-        when another firing claimed it, or the slot was missed by more than `grace` (skipped)."""
+        when another firing claimed it, or the slot was missed by more than `grace` (skipped).
+        When the bot was down over later slots too, the newest one is posted if it is within
+        `grace`, and the older ones are skipped."""
         async with transaction(self.session, write=True):
             claimed = await self.slots.claim(schedule_id, slot, grace)
             if claimed is None:
                 return False
-            schedule, community = claimed
-            return await self._post(community, schedule, slot, render)
+            schedule, community, posted = claimed
+            return await self._post(community, schedule, posted, render)
 
     async def _post(
         self,

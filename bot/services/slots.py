@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.schedules import Weekly, next_firing, parse_weekly
+from bot.schedules import Weekly, firings_between, next_firing, parse_weekly
 from storage.models import Community, WeeklySchedule
 from storage.repos.communities import CommunitiesRepo
 from storage.repos.schedules import SchedulesRepo
@@ -86,10 +86,12 @@ class Slots:
 
     async def claim(
         self, schedule_id: int, slot: datetime, grace: timedelta
-    ) -> tuple[WeeklySchedule, Community] | None:
-        """Claim `slot` and move the schedule to its next firing: the schedule and its
-        community when the slot is this caller's to post. None when another firing claimed
-        it, the slot was missed by more than `grace` (skipped), or the bot left the group."""
+    ) -> tuple[WeeklySchedule, Community, datetime] | None:
+        """Claim `slot` and move the schedule to its next firing: the schedule, its community
+        and the slot to post when it is this caller's to post. None when another firing
+        claimed it, the slot was missed by more than `grace` (skipped), or the bot left the
+        group. When the bot was down over later slots too, the newest one is posted if it is
+        within `grace`, and the older ones are skipped (one warning line)."""
         now = self.clock.now()
         schedule = await self.repo.get(schedule_id)
         community = await self.communities.by_id(schedule.community_id) if schedule else None
@@ -99,15 +101,18 @@ class Slots:
         following = next_firing(weekly, community.timezone, max(now, slot))
         if not await self.repo.claim(schedule_id, slot, following):
             return None
-        if now - slot > grace:
+        # Down over several slots, only the newest may still be caught up: once.
+        missed = [slot, *firings_between(weekly, community.timezone, slot, now)]
+        late = now - missed[-1] > grace
+        skipped = missed if late else missed[:-1]
+        if skipped:
             log.warning(
-                "%s schedule %s: slot %s missed by %s, skipped",
+                "%s schedule %s: %d slot(s) missed while down, skipped (the first %s)",
                 self.what,
                 schedule_id,
-                slot.isoformat(),
-                now - slot,
+                len(skipped),
+                skipped[0].isoformat(),
             )
+        if late or not community.active:
             return None
-        if not community.active:
-            return None
-        return schedule, community
+        return schedule, community, missed[-1]

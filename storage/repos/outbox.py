@@ -69,6 +69,15 @@ class OutboxRepo:
         )
         return list(rows)
 
+    async def extend(self, ids: list[int], lease_until: datetime) -> None:
+        """Renew a sender's claim on messages it still holds (not those already finished)."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+
     async def finish(self, outbox_id: int, **values: Any) -> None:
         """Record how a claimed message went (and release the claim)."""
         await self.session.execute(

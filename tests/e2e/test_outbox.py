@@ -136,6 +136,27 @@ async def test_a_sender_that_died_mid_batch_is_taken_over_after_its_lease(h: Har
     ) == 1
 
 
+async def test_a_live_sender_keeps_its_batch_however_slowly_it_is_paced(h: Harness) -> None:
+    # Twenty messages to one member go out at one a second: twice the 10 s lease. A second
+    # sender looking in meanwhile (another instance) finds nothing to take over.
+    await h.say(ALICE, "/help")
+    for i in range(20):
+        await queue(h, ALICE.id, f"slow {i}")
+    other = delivery(h, lease=timedelta(seconds=10))
+    looked: list[int] = []
+
+    async def sleep(seconds: float) -> None:
+        h.clock.advance(seconds=seconds)
+        looked.append(await other.run_once())
+
+    sender = Delivery(h.bot, h.db, h.clock, sleep=sleep, lease=timedelta(seconds=10))
+    assert await sender.run_once() == 20
+    assert len(looked) >= 19 and sum(looked) == 0
+    texts = [m["text"] for m in h.fake.sent_messages(ALICE.id)]
+    slow = sorted(t for t in texts if t.startswith("slow"))
+    assert slow == sorted(f"slow {i}" for i in range(20))
+
+
 async def test_two_senders_never_send_one_message_twice(h: Harness) -> None:
     await h.say(ALICE, "/help")
     await h.say(BOB, "/help")
