@@ -77,6 +77,10 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(command="meetup", description=_("Plan a meetup (a call) with invitations")),
         BotCommand(command="meetup_cancel", description=_("Cancel a meetup (by its number)")),
         BotCommand(command="meetup_move", description=_("Move a meetup to a new date and time")),
+        BotCommand(
+            command="digest_schedule", description=_("When the digest is posted, e.g. fri 17:00")
+        ),
+        BotCommand(command="digest", description=_("Post the digest now (a preview)")),
     ]
 
 

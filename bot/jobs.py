@@ -10,8 +10,9 @@ from bot.attendance_messages import follow_up_message
 from bot.clock import Clock
 from bot.config import Settings
 from bot.meetup_messages import MeetupWriter
-from bot.messages import accept_nudge, invite_message, prompt_post
+from bot.messages import accept_nudge, digest_post, invite_message, prompt_post
 from bot.services.attendance import AttendanceService
+from bot.services.digest import DigestService
 from bot.services.factory import build_services
 from bot.services.meetups import MeetupsService
 from bot.services.prompts import PromptsService
@@ -107,3 +108,23 @@ async def follow_up_meetups(
         return await AttendanceService(session, clock).follow_up(
             lambda follow_up: follow_up_message(i18n, follow_up)
         )
+
+
+async def post_digests(bot: Bot, db: Database, clock: Clock, settings: Settings, i18n: I18n) -> int:
+    """Due digests (every community has one unless its moderators turned it off): each slot
+    claimed once and, when there is something to tell, the digest queued in the outbox; a
+    slot missed by more than the grace window is skipped. Returns digests queued."""
+    grace = timedelta(seconds=settings.schedule_grace_seconds)
+    async with db.session() as session:
+        due = await DigestService(session, clock).due()
+    if not due:
+        return 0
+    username = (await bot.me()).username or ""  # for the Answer links
+    posted = 0
+    for schedule_id, slot in due:
+        async with db.session() as session:
+            if await DigestService(session, clock).fire(
+                schedule_id, slot, grace, lambda digest: digest_post(i18n, digest, username)
+            ):
+                posted += 1
+    return posted

@@ -9,9 +9,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.communities import Newcomer
+from bot.services.digest import Digest, NewEntry, OpenQuestion, UpcomingMeetup
 from bot.services.moderators import UNMATCHED, ModeratorNotice
 from bot.services.prompts import PromptToPost
 from bot.services.questions import AnswerRelay, GroupPost, Nudge, PeerInvite, units
+from bot.timefmt import local_datetime
 
 PROFILE_PAYLOAD = "profile_{community_id}"
 TEXT_LIMIT = 4096  # Telegram's, in UTF-16 code units of the text as shown
@@ -323,3 +325,72 @@ def prompt_post(i18n: I18n, prompt: PromptToPost) -> str:
     with i18n.context(), i18n.use_locale(prompt.language):
         text = _(prompt.text) if prompt.starter else prompt.text
         return "💬 " + escape(text, quote=False) + "\n\n" + _("Reply to this message to join in.")
+
+
+# ---------------------------------------------------------------- digest
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` (plain) on one line, at most `limit` characters, escaped for HTML."""
+    text = " ".join(text.split())
+    text = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return escape(text, quote=False)
+
+
+def _linked(text: str, link: str | None) -> str:
+    return f'<a href="{escape(link)}">{text}</a>' if link else text
+
+
+def digest_post(i18n: I18n, digest: Digest, bot_username: str) -> str:
+    """The digest as the group reads it, in the group's language: each open question with
+    the link that answers it (the private answer dialog where anyone may answer, else the
+    question in the group), the new FAQ entries, the meetups coming up in local time."""
+    with i18n.context(), i18n.use_locale(digest.language):
+        lines = [_("📰 <b>Digest for {title}</b>").format(title=escape(digest.title, quote=False))]
+        if digest.questions:
+            lines += ["", _("❓ <b>Questions that need help</b>")]
+            lines += [_digest_question(digest, q, bot_username) for q in digest.questions]
+            if digest.more_questions:
+                more = _("…and {count} more: /open lists them all.")
+                lines.append(more.format(count=digest.more_questions))
+        if digest.entries:
+            lines += ["", _("📚 <b>New in the FAQ</b>")]
+            lines += [_digest_entry(digest, e) for e in digest.entries]
+            if digest.more_entries:
+                more = _("…and {count} more.")
+                lines.append(more.format(count=digest.more_entries))
+            lines.append(_("Find them with /search."))
+        if digest.meetups:
+            lines += ["", _("📅 <b>Coming up</b>")]
+            lines += [_digest_meetup(digest, m) for m in digest.meetups]
+            if digest.more_meetups:
+                lines.append(_("…and {count} more.").format(count=digest.more_meetups))
+        return "\n".join(lines)
+
+
+def _digest_question(digest: Digest, question: OpenQuestion, bot_username: str) -> str:
+    if question.answers:
+        state = _("{count} answer(s), none accepted yet").format(count=question.answers)
+    else:
+        state = _("no answer yet")
+    line = f"• #{question.number} {_clip(question.text, 150)} ({state})"
+    if digest.open_answering:
+        payload = ANSWER_PAYLOAD.format(question_id=question.question_id)
+        link = start_link(bot_username, payload)
+        return line + " — " + _('<a href="{link}">✍️ Answer</a>').format(link=escape(link))
+    link = group_link(digest.chat_id, question.group_message_id)
+    if link is None:
+        return line
+    return line + " — " + _('<a href="{link}">Open it in the group</a>').format(link=link)
+
+
+def _digest_entry(digest: Digest, entry: NewEntry) -> str:
+    title = _linked(_clip(entry.question, 100), group_link(digest.chat_id, entry.group_message_id))
+    number = _("FAQ #{id}").format(id=entry.entry_id)
+    return f"• {title} ({number})"
+
+
+def _digest_meetup(digest: Digest, meetup: UpcomingMeetup) -> str:
+    when = escape(local_datetime(meetup.starts_at, digest.timezone, digest.language))
+    title = _linked(_clip(meetup.title, 120), group_link(digest.chat_id, meetup.group_message_id))
+    return f"• {when} — {title}"

@@ -17,6 +17,7 @@ MEETUP_RECURRENCE_JOB_ID = "meetup-recurrence"
 MEETUPS_EVERY_SECONDS = 60
 FOLLOW_UP_JOB_ID = "meetup-follow-up"
 FOLLOW_UP_EVERY_SECONDS = 300
+DIGEST_JOB_ID = "digest-firings"
 
 
 def create_scheduler(**deps: Any) -> AsyncIOScheduler:
@@ -30,6 +31,7 @@ def create_scheduler(**deps: Any) -> AsyncIOScheduler:
         (MEETUP_REMINDERS_JOB_ID, jobs.remind_meetups, MEETUPS_EVERY_SECONDS),
         (MEETUP_RECURRENCE_JOB_ID, jobs.recur_meetups, MEETUPS_EVERY_SECONDS),
         (FOLLOW_UP_JOB_ID, jobs.follow_up_meetups, FOLLOW_UP_EVERY_SECONDS),
+        (DIGEST_JOB_ID, jobs.post_digests, PROMPTS_EVERY_SECONDS),
     ]
     for job_id, job, seconds in every:
         scheduler.add_job(

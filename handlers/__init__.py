@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
         asking,
         common,
         communities,
+        digest,
         faq,
         faq_admin,
         meetup_recap,
@@ -34,6 +35,7 @@ def get_routers() -> list[Router]:
         meetup_recap.setup(),  # after a meetup: attendance, the recap dialog (before profile)
         prompts.setup(),  # moderators' discussion prompts
         stats.setup(),  # moderators' figures and data export
+        digest.setup(),  # moderators' digest
         profile.setup(),
         faq.setup(),  # /search, /faq, inline mode, consent
         common.setup(),  # help, cancel, unknown commands

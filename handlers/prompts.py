@@ -2,7 +2,6 @@
 /prompt_delete <number>, /prompt_schedule [<days> <time> | off]. Replies to a posted prompt
 are counted (silently). Rights are asked of Telegram at every command."""
 
-from datetime import datetime
 from html import escape
 
 from aiogram import Bot, Router
@@ -13,7 +12,6 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import schedule_texts
 from bot.config import Settings
-from bot.schedules import BadSchedule, parse_weekly, zone
 from bot.services.members import Actor
 from bot.services.prompts import (
     MAX_PROMPT,
@@ -25,14 +23,17 @@ from bot.services.prompts import (
 from handlers.faq_admin.texts import entry_id_of
 from handlers.filters import commands_only, groups, private, replies_to_bot
 from handlers.rights import is_moderator
+from handlers.schedules import Wording, schedule_command
 
 COMMANDS = ("prompt_add", "prompts", "prompt_delete", "prompt_schedule")
-LIST_LIMIT = 3900
 
 
 def example() -> str:
     """A schedule command that works, in the reader's words ('/prompt_schedule lun,jue 09:00')."""
     return "/prompt_schedule " + schedule_texts.expression(schedule_texts.EXAMPLE)
+
+
+LIST_LIMIT = 3900
 
 
 def not_a_moderator() -> str:
@@ -133,53 +134,19 @@ async def cmd_prompt_schedule(
 ) -> None:
     if not await _allowed(message, bot, settings, group_id):
         return
-    args = (command.args or "").strip()
-    if not args:
-        await message.reply(await _current(prompts, group_id))
-        return
-    if args.lower() == "off":
-        done = await prompts.disable(group_id)
-        await message.reply(
-            _("Prompts are no longer posted.") if done else _("No prompts were scheduled.")
-        )
-        return
-    thread_id = message.message_thread_id if message.is_topic_message else None
-    try:
-        view = await prompts.set_schedule(group_id, args, thread_id)
-    except BadSchedule:
-        await message.reply(
-            _(
-                "I could not read that schedule. Give days and a 24-hour time, e.g. {example} "
-                "(or {keywords} 18:30). Nothing was changed."
-            ).format(example=example(), keywords=schedule_texts.keywords())
-        )
-        return
-    await message.reply(
-        _schedule_text(view.expression, view.timezone, view.next_fire_at, thread_id)
+    await schedule_command(message, command, prompts, group_id, _wording())
+
+
+def _wording() -> Wording:
+    return Wording(
+        example=example(),
+        posted=_("Prompts are posted <b>{schedule}</b> ({timezone}); the next one {when}."),
+        here=_("They go to this topic."),
+        stop=_("Stop them with /prompt_schedule off."),
+        none=_("No prompts are scheduled. Set a schedule, e.g. {example}"),
+        stopped=_("Prompts are no longer posted."),
+        was_off=_("No prompts were scheduled."),
     )
-
-
-async def _current(prompts: PromptsService, group_id: int) -> str:
-    view = await prompts.schedule(group_id)
-    if view is None or not view.enabled:
-        return _("No prompts are scheduled. Set a schedule, e.g. {example}").format(
-            example=example()
-        )
-    return _schedule_text(view.expression, view.timezone, view.next_fire_at, view.thread_id)
-
-
-def _schedule_text(
-    expression: str, timezone: str, next_at: datetime | None, thread_id: int | None
-) -> str:
-    local = next_at.astimezone(zone(timezone)) if next_at is not None else None
-    text = _("Prompts are posted <b>{schedule}</b> ({timezone}); the next one {when}.").format(
-        schedule=escape(schedule_texts.describe(parse_weekly(expression))),
-        timezone=escape(timezone),
-        when=f"{local:%Y-%m-%d %H:%M}" if local else "—",
-    )
-    if thread_id is not None:
-        text += "\n" + _("They go to this topic.")
-    return text + "\n" + _("Stop them with /prompt_schedule off.")
 
 
 async def on_reply(message: Message, bot: Bot, prompts: PromptsService) -> None:

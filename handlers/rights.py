@@ -62,6 +62,7 @@ AS_THE_GROUP = frozenset(
     | {"prompt_add", "prompts", "prompt_delete", "prompt_schedule"}
     | {"stats"}
     | {"meetup", "meetups", "meetup_cancel", "meetup_move"}
+    | {"digest", "digest_schedule"}
 )
 
 

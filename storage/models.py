@@ -401,6 +401,9 @@ class FaqEntry(Base):
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     # Searchable now: not deleted, consented to, verified where the community requires it.
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When it was first published (a withdrawn entry published again keeps it): the digest
+    # tells of the entries new since the last one.
+    published_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -471,11 +474,10 @@ class Prompt(Base):
     created_at: Mapped[datetime]
 
 
-class PromptSchedule(Base):
-    """When a community's prompts are posted: a weekly expression (bot.schedules.Weekly.text)
-    in the community's timezone. A firing claims `next_fire_at` by a conditional update."""
-
-    __tablename__ = "prompt_schedules"
+class WeeklySchedule:
+    """The columns of a community's weekly schedule: an expression (bot.schedules.Weekly.text)
+    in the community's timezone, and the next slot, which a firing claims by a conditional
+    update (storage.repos.schedules). Shared by the prompts' and the digest's schedules."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(
@@ -487,6 +489,12 @@ class PromptSchedule(Base):
     next_fire_at: Mapped[datetime | None] = mapped_column(index=True)
     last_slot: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class PromptSchedule(WeeklySchedule, Base):
+    """When a community's prompts are posted."""
+
+    __tablename__ = "prompt_schedules"
 
 
 class PromptPost(Base):
@@ -564,3 +572,13 @@ class MeetupRsvp(Base):
     updated_at: Mapped[datetime]
     # Asked "Did you attend?" (only then is `attended` taken from them).
     attendance_asked_at: Mapped[datetime | None]
+
+
+class DigestSchedule(WeeklySchedule, Base):
+    """When a community's digest is posted (bot.services.digest): every community has one,
+    Mondays 09:00 by default, written for it the first time the digest job sees it.
+    `last_sent_at`: the end of the period the last digest posted covered."""
+
+    __tablename__ = "digest_schedules"
+
+    last_sent_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.attendance import AttendanceService
 from bot.services.communities import CommunitiesService
+from bot.services.digest import DigestService
 from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
 from bot.services.members import MembersService
@@ -30,6 +31,7 @@ class Services:
     meetups: MeetupsService
     stats: StatsService
     attendance: AttendanceService
+    digest: DigestService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -43,6 +45,7 @@ class Services:
             "meetups": self.meetups,
             "stats": self.stats,
             "attendance": self.attendance,
+            "digest": self.digest,
         }
 
 
@@ -69,4 +72,5 @@ def build_services(
         meetups=MeetupsService(session, clock),
         stats=StatsService(session, clock),
         attendance=AttendanceService(session, clock),
+        digest=DigestService(session, clock),
     )

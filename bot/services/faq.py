@@ -763,6 +763,8 @@ class FaqService:
             and (entry.verified or entry.source != "answer" or not community.faq_verification)
         )
         entry.published = publish
+        if publish and entry.published_at is None:
+            entry.published_at = self.clock.now()  # first published: news for the digest
         if publish:
             await self.index.put(
                 self.session,

@@ -498,6 +498,7 @@ class FaqIOService:
                     # an unverified one waits.
                     if entry["source"] == "answer" and not entry["verified"]:
                         entry["published"] = entry["published"] and not community.faq_verification
+                    entry["published_at"] = entry["created_at"] if entry["published"] else None
                     values.append(entry)
                 ids = await self.repo.add_many(values)
                 published = [

@@ -1,10 +1,6 @@
 """Discussion prompts: each community's bank (seeded with a starter pack on first use), its
-weekly schedule in the community's timezone, and the firings that post them.
-
-Schedules live only in the database: the firing job polls for due ones every minute, so there
-is no job per schedule to rebuild at start or on change (a change is seen at the next poll).
-A firing claims its slot with a conditional update of `next_fire_at`, in the transaction that
-queues the post in the outbox: a restart or a second instance never posts one slot twice."""
+weekly schedule in the community's timezone, and the firings that post them. The schedule is
+kept and its slots claimed as every weekly schedule's are (bot.services.slots)."""
 
 import logging
 from collections.abc import Callable
@@ -14,10 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.schedules import firings_between, next_firing, parse_weekly
+from bot.schedules import parse_weekly
 from bot.services.outbox import OutboxService
+from bot.services.slots import ScheduleView, Slots, schedule_view
 from storage.db import transaction
-from storage.models import Community, Prompt, PromptPost, PromptSchedule
+from storage.models import Community, Prompt, PromptPost, PromptSchedule, WeeklySchedule
 from storage.repos.prompts import PromptsRepo
 
 log = logging.getLogger(__name__)
@@ -70,15 +67,6 @@ class PromptView:
 
 
 @dataclass(frozen=True, slots=True)
-class ScheduleView:
-    expression: str
-    timezone: str
-    thread_id: int | None
-    enabled: bool
-    next_fire_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class PromptToPost:
     """What a firing posts: the prompt's text (translate it when `starter`) in `language`."""
 
@@ -95,6 +83,7 @@ class PromptsService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
         self.repo = PromptsRepo(session)
+        self.slots = Slots(session, clock, PromptSchedule, "prompt")
 
     async def _seed(self, community_id: int) -> None:
         """The starter pack, the first time a community's bank is used."""
@@ -139,53 +128,32 @@ class PromptsService:
 
     async def schedule(self, community_id: int) -> ScheduleView | None:
         async with transaction(self.session, write=False):
-            found = await self.repo.schedule(community_id)
+            found = await self.slots.of_community(community_id)
             community = await self.repo.community(community_id)
-            if found is None or community is None:
-                return None
-            return ScheduleView(
-                found.expression,
-                community.timezone,
-                found.thread_id,
-                found.enabled,
-                found.next_fire_at,
-            )
+            return None if found is None or community is None else schedule_view(found, community)
 
     async def set_schedule(
         self, community_id: int, expression: str, thread_id: int | None
     ) -> ScheduleView:
         """Raises bot.schedules.BadSchedule (nothing changes) for a bad expression."""
         weekly = parse_weekly(expression)
-        now = self.clock.now()
         async with transaction(self.session, write=True):
             community = await self.repo.community(community_id)
             if community is None:
                 raise UnknownPrompt
-            following = next_firing(weekly, community.timezone, now)
-            found = await self.repo.schedule(community_id)
-            if found is None:
-                found = await self.repo.add_schedule(
-                    PromptSchedule(community_id=community_id, expression="", updated_at=now)
-                )
-            found.expression, found.thread_id, found.enabled = weekly.text, thread_id, True
-            found.next_fire_at, found.updated_at = following, now
+            found = await self.slots.set(community, weekly, thread_id)
             await self._seed(community_id)
-            return ScheduleView(weekly.text, community.timezone, thread_id, True, following)
+            return schedule_view(found, community)
 
     async def disable(self, community_id: int) -> bool:
         """False when there was no schedule on."""
         async with transaction(self.session, write=True):
-            found = await self.repo.schedule(community_id)
-            if found is None or not found.enabled:
-                return False
-            found.enabled, found.next_fire_at = False, None
-            found.updated_at = self.clock.now()
-            return True
+            return await self.slots.disable(community_id)
 
     async def due(self) -> list[tuple[int, datetime]]:
         """(schedule id, slot) of every schedule whose next firing has come."""
         async with transaction(self.session, write=False):
-            return await self.repo.due(self.clock.now())
+            return await self.slots.due()
 
     async def fire(
         self,
@@ -198,35 +166,17 @@ class PromptsService:
         when another firing claimed it, or the slot was missed by more than `grace` (skipped).
         When the bot was down over later slots too, the newest one is posted if it is within
         `grace`, and the older ones are skipped."""
-        now = self.clock.now()
         async with transaction(self.session, write=True):
-            schedule = await self.session.get(PromptSchedule, schedule_id)
-            community = await self.repo.community(schedule.community_id) if schedule else None
-            if schedule is None or community is None:
+            claimed = await self.slots.claim(schedule_id, slot, grace)
+            if claimed is None:
                 return False
-            weekly = parse_weekly(schedule.expression)
-            following = next_firing(weekly, community.timezone, max(now, slot))
-            if not await self.repo.claim(schedule_id, slot, following):
-                return False
-            # Down over several slots, only the newest may still be caught up: once.
-            missed = [slot, *firings_between(weekly, community.timezone, slot, now)]
-            late = now - missed[-1] > grace
-            skipped = missed if late else missed[:-1]
-            if skipped:
-                log.warning(
-                    "prompt schedule %s: %d slot(s) missed while down, skipped (the first %s)",
-                    schedule_id,
-                    len(skipped),
-                    skipped[0].isoformat(),
-                )
-            if late or not community.active:
-                return False
-            return await self._post(community, schedule, missed[-1], render)
+            schedule, community, posted = claimed
+            return await self._post(community, schedule, posted, render)
 
     async def _post(
         self,
         community: Community,
-        schedule: PromptSchedule,
+        schedule: WeeklySchedule,
         slot: datetime,
         render: Callable[[PromptToPost], str],
     ) -> bool:

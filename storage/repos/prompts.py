@@ -1,11 +1,9 @@
-"""Prompts, their communities' schedules and the prompts posted."""
-
-from datetime import datetime
+"""Prompts and the prompts posted (their schedules: storage.repos.schedules)."""
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, Prompt, PromptPost, PromptSchedule
+from storage.models import Community, Prompt, PromptPost
 
 
 class PromptsRepo:
@@ -55,38 +53,6 @@ class PromptsRepo:
             .order_by(Prompt.last_used_at.is_not(None), Prompt.last_used_at, Prompt.id)
             .limit(1)
         )
-
-    async def schedule(self, community_id: int) -> PromptSchedule | None:
-        return await self.session.scalar(
-            select(PromptSchedule).where(PromptSchedule.community_id == community_id)
-        )
-
-    async def add_schedule(self, schedule: PromptSchedule) -> PromptSchedule:
-        self.session.add(schedule)
-        await self.session.flush()
-        return schedule
-
-    async def due(self, now: datetime) -> list[tuple[int, datetime]]:
-        rows = await self.session.execute(
-            select(PromptSchedule.id, PromptSchedule.next_fire_at)
-            .where(PromptSchedule.enabled, PromptSchedule.next_fire_at <= now)
-            .order_by(PromptSchedule.next_fire_at)
-        )
-        return [(row.id, row.next_fire_at) for row in rows]
-
-    async def claim(self, schedule_id: int, slot: datetime, following: datetime) -> bool:
-        """Moves the schedule past `slot` if nobody did yet: True for the one who did."""
-        result = await self.session.execute(
-            update(PromptSchedule)
-            .where(
-                PromptSchedule.id == schedule_id,
-                PromptSchedule.enabled,
-                PromptSchedule.next_fire_at == slot,
-            )
-            .values(next_fire_at=following, last_slot=slot)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
 
     async def add_post(self, post: PromptPost) -> PromptPost:
         self.session.add(post)

@@ -62,6 +62,8 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "stats",
         "export",
         *("meetup", "meetup_cancel", "meetup_move"),
+        "digest_schedule",
+        "digest",
     ]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]

@@ -1,11 +1,15 @@
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.services.factory import Services, build_services
 from bot.services.members import GroupInfo, Identity
 from storage.db import Database
+from storage.models import OutboxMessage
 from tests.fakes.clock import FakeClock
 
 GROUP = GroupInfo(chat_id=-100123, title="Planners of Peru", is_forum=False)
@@ -35,3 +39,26 @@ async def services(
     yield make
     for session in sessions:
         await session.close()
+
+
+async def fire_due(
+    db: Database, clock: FakeClock, service: Any, grace: timedelta, render: Callable[..., str]
+) -> int:
+    """One run of a firing job (bot.jobs): the due slots of `service` (PromptsService,
+    DigestService), each fired in a session of its own."""
+    async with db.session() as session:
+        due = await service(session, clock).due()
+    fired = 0
+    for schedule_id, slot in due:
+        async with db.session() as session:
+            fired += await service(session, clock).fire(schedule_id, slot, grace, render)
+    return fired
+
+
+async def queued(db: Database, kind: str) -> list[OutboxMessage]:
+    """The outbox's messages of `kind`, oldest first."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+        )
+        return list(rows)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from bot.services.prompts import STARTERS, PromptsService
 from storage.models import Community, OutboxMessage, PromptPost
-from tests.services.conftest import GROUP
+from tests.services.conftest import GROUP, fire_due, queued
 
 GRACE = timedelta(hours=1)
 
@@ -31,24 +31,11 @@ async def community(services, db, timezone: str = "UTC") -> int:
 
 async def tick(db, clock) -> int:
     """One run of the firing job."""
-    async with db.session() as session:
-        due = await PromptsService(session, clock).due()
-    fired = 0
-    for schedule_id, slot in due:
-        async with db.session() as session:
-            fired += await PromptsService(session, clock).fire(schedule_id, slot, GRACE, render)
-    return fired
+    return await fire_due(db, clock, PromptsService, GRACE, render)
 
 
 async def posted(db) -> list[OutboxMessage]:
-    async with db.session() as session:
-        return list(
-            await session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.kind == "prompt_post")
-                .order_by(OutboxMessage.id)
-            )
-        )
+    return await queued(db, "prompt_post")
 
 
 async def test_least_recently_used_without_repeats(db, clock, services) -> None:
