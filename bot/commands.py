@@ -71,6 +71,13 @@ def admin_commands() -> list[BotCommand]:
         BotCommand(
             command="prompt_schedule", description=_("When prompts are posted, e.g. mon,thu 09:00")
         ),
+        BotCommand(command="hide", description=_("Hide a question or an answer, with the reason")),
+        BotCommand(command="unhide", description=_("Show a hidden question or answer again")),
+        BotCommand(
+            command="suspend", description=_("Stop a member asking and answering for a while")
+        ),
+        BotCommand(command="unsuspend", description=_("Lift a member's suspension")),
+        BotCommand(command="audit", description=_("The latest moderation and FAQ changes")),
     ]
 
 

@@ -60,6 +60,7 @@ AS_THE_GROUP = frozenset(
     | {"faq_add", "faq_edit", "faq_delete", "faq_restore", "faq_verify", "faq_stale"}
     | {"faq_verification"}
     | {"prompt_add", "prompts", "prompt_delete", "prompt_schedule"}
+    | {"hide", "unhide", "suspend", "unsuspend", "audit"}
 )
 
 

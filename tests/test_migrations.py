@@ -36,6 +36,7 @@ TABLES = {
     "prompt_posts",
     "meetups",
     "meetup_rsvps",
+    "suspensions",
 }
 
 

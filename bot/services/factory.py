@@ -11,6 +11,7 @@ from bot.services.communities import CommunitiesService
 from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
 from bot.services.members import MembersService
+from bot.services.moderation import ModerationService
 from bot.services.profiles import ProfilesService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
@@ -26,6 +27,7 @@ class Services:
     faq: FaqService
     prompts: PromptsService
     meetups: MeetupsService
+    moderation: ModerationService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -37,6 +39,7 @@ class Services:
             "faq": self.faq,
             "prompts": self.prompts,
             "meetups": self.meetups,
+            "moderation": self.moderation,
         }
 
 
@@ -61,4 +64,5 @@ def build_services(
         faq=FaqService(session, clock),
         prompts=PromptsService(session, clock),
         meetups=MeetupsService(session, clock),
+        moderation=ModerationService(session, clock),
     )

@@ -58,6 +58,7 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "prompts",
         "prompt_delete",
         "prompt_schedule",
+        *("hide", "unhide", "suspend", "unsuspend", "audit"),
     ]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]
