@@ -33,8 +33,10 @@ from bot.timefmt import local_datetime
 from handlers.filters import commands_only, groups, private
 from handlers.moderation_texts import (
     HIDDEN,
+    SUSPEND_EXAMPLE,
     audit_pages,
     hide_usage,
+    reason_needed,
     suspend_usage,
     unknown_target,
 )
@@ -97,12 +99,7 @@ async def cmd_hide(
         else:
             done = await moderation.unhide(group_id, target, reason, actor_id)
     except BadReason:
-        await message.reply(
-            _(
-                "Please give the reason (up to {limit} characters), e.g. /hide q12 advertising. "
-                "Nothing was changed."
-            ).format(limit=MAX_REASON)
-        )
+        await message.reply(reason_needed("/hide q12 advertising"))
         return
     except UnknownTarget:
         await message.reply(unknown_target(target))
@@ -115,19 +112,22 @@ async def cmd_hide(
 
 
 async def _done_text(bot: Bot, i18n: I18n, done: Hidden, hiding: bool) -> str:
-    if done.kind == ANSWER:
-        what = _("The answer {id} to question #{number}").format(
-            id=done.answer_id, number=done.number
-        )
-    else:
-        what = _("Question #{number}").format(number=done.number)
+    answer = done.kind == ANSWER
     if not hiding:
-        lines = [_("{what} is shown again.").format(what=what)]
+        if answer:
+            first = _("The answer {id} to question #{number} is shown again.")
+        else:
+            first = _("Question #{number} is shown again.")
+        lines = [first.format(id=done.answer_id, number=done.number)]
         if done.faq_entries:
             lines.append(_("Its FAQ entry is back in searches."))
         lines.append(_("Its message in the group is not posted again."))
         return "\n".join(lines)
-    lines = [_("{what} is hidden.").format(what=what)]
+    if answer:
+        first = _("The answer {id} to question #{number} is hidden.")
+    else:
+        first = _("Question #{number} is hidden.")
+    lines = [first.format(id=done.answer_id, number=done.number)]
     if done.invitations:
         lines.append(
             _("{count} open invitation(s) to answer it ended.").format(count=done.invitations)
@@ -213,7 +213,7 @@ async def cmd_suspend(
         await message.reply(suspend_usage(duration=duration or "—"))
         return
     except BadReason:
-        await message.reply(suspend_usage(reason=True))
+        await message.reply(reason_needed(SUSPEND_EXAMPLE))
         return
     await message.reply(
         _("{name} can't ask or answer here until {until}. Reason: {reason}").format(

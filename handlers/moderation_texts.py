@@ -4,7 +4,7 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.moderation import ANSWER, MAX_SUSPENSION, AuditLine, Target
+from bot.services.moderation import ANSWER, MAX_REASON, MAX_SUSPENSION, AuditLine, Target
 from bot.services.questions import units
 from bot.timefmt import local_datetime
 from handlers.questions import N_
@@ -47,17 +47,19 @@ def unknown_target(target: Target) -> str:
     return _("There is no question #{number} here. Nothing was changed.").format(number=target.key)
 
 
-def suspend_usage(*, duration: str | None = None, reason: bool = False) -> str:
+def reason_needed(example: str) -> str:
+    return _(
+        "Please give the reason (up to {limit} characters), e.g. {example}. Nothing was changed."
+    ).format(limit=MAX_REASON, example=example)
+
+
+def suspend_usage(*, duration: str | None = None) -> str:
     weeks = MAX_SUSPENSION.days // 7
     if duration is not None:
         return _(
             "I could not read the duration “{duration}”. Use hours, days or weeks (at most "
             "{weeks}w), e.g. {example}. Nothing was changed."
         ).format(duration=escape(duration), weeks=weeks, example=SUSPEND_EXAMPLE)
-    if reason:
-        return _(
-            "Please give the reason (up to 300 characters), e.g. {example}. Nothing was changed."
-        ).format(example=SUSPEND_EXAMPLE)
     return _(
         "Reply /suspend to the member's message with a duration and the reason, or name "
         "them: {example}. Durations: 12h, 3d, 2w. Nothing was changed."
