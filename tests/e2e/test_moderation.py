@@ -212,3 +212,21 @@ async def test_audit_shows_this_groups_entries_with_reasons(h: Harness) -> None:
     assert suspension.actor_id is None and suspension.details["as_group"] is True
     await h.say(MARIA, "/audit 1", GROUP)
     assert "#1" not in h.last_text(GROUP.id)
+
+
+async def test_the_bots_copy_of_a_question_is_hidden_in_reply_to_it(h: Harness) -> None:
+    await group_with_experts(h)
+    await maria_moderates(h)
+    await h.say(ALICE, "/ask What #GIS license do municipalities use? DM me for cheap keys")
+    await deliver(h)  # the group's copy and the invitations
+    post = h.fake.last_message(GROUP.id)
+    assert "cheap keys" in post["text"]
+    await h.say(MARIA, "/hide selling licences", GROUP, reply_to=post)
+    assert h.last_text(GROUP.id).startswith(es(h, "Question #{number} is hidden.").format(number=1))
+    assert h.fake.calls_to("deleteMessage", message_id=post["message_id"])
+    await h.press(BOB, "✍️ Answer", BOB.id)  # the invitation he got before is over
+    assert "no longer waits for you" in h.last_answer()["text"]
+    await h.say(MARIA, "/hide q1 again", GROUP)
+    assert h.last_text(GROUP.id) == es(h, "That is hidden already.") + " " + es(
+        h, "Nothing was changed."
+    )
