@@ -56,6 +56,17 @@ async def _allowed(message: Message, bot: Bot, settings: Settings, group_id: int
     return False
 
 
+def _replied(message: Message) -> Message | None:
+    """The message this one replies to; not the topic a forum message is merely posted in
+    (Telegram gives its first message as the reply)."""
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created is not None:
+        return None
+    if message.is_topic_message and replied.message_id == message.message_thread_id:
+        return None
+    return replied
+
+
 async def _target(
     message: Message, args: str, moderation: ModerationService, group_id: int
 ) -> tuple[Target | None, str]:
@@ -67,7 +78,7 @@ async def _target(
         key = int(named.group(2))
         kind = ANSWER if named.group(1).lower() == "a" else "question"
         return (Target(kind, key) if 0 < key <= MAX_ID else Target(kind, 0)), rest
-    replied = message.reply_to_message
+    replied = _replied(message)
     if replied is None:
         return None, args
     return await moderation.target_of_reply(group_id, replied.message_id), args
@@ -90,7 +101,7 @@ async def cmd_hide(
     hiding = command.command.lower() == "hide"
     target, reason = await _target(message, (command.args or "").strip(), moderation, group_id)
     if target is None:
-        await message.reply(hide_usage(message.reply_to_message is not None))
+        await message.reply(hide_usage(_replied(message) is not None))
         return
     actor_id = actor.member_id if actor else None
     try:
@@ -165,7 +176,7 @@ async def _remove(bot: Bot, i18n: I18n, done: Hidden) -> bool:
 
 def _member(message: Message, args: str) -> tuple[int | None, str | None, str] | None:
     """(user id, username, the rest of the words): the member replied to, else named first."""
-    replied = message.reply_to_message
+    replied = _replied(message)
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
         return replied.from_user.id, None, args
     first, _space, rest = args.partition(" ")

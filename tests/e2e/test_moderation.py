@@ -230,3 +230,19 @@ async def test_the_bots_copy_of_a_question_is_hidden_in_reply_to_it(h: Harness) 
     assert h.last_text(GROUP.id) == es(h, "That is hidden already.") + " " + es(
         h, "Nothing was changed."
     )
+
+
+async def test_in_a_forum_topic_the_topic_is_not_the_member_replied_to(h: Harness) -> None:
+    """In a forum, Telegram gives a message posted in a topic the topic's first message as
+    its reply: that is not a member singled out."""
+    forum = Chat(-1001000000003, "supergroup", title="Planners Forum", is_forum=True)
+    await h.add_bot_to_group(by=MARIA, group=forum)
+    h.fake.set_chat_member(forum, MARIA, "administrator")
+    await h.say(MARIA, "hola", forum)
+    root = await said(h, CHEN, "Topic: GIS tools", forum)
+    update = h.fake.text_update(
+        MARIA, "/suspend 3d spam", forum, thread_id=root["message_id"], reply_to=root
+    )
+    await h.send(update)
+    assert "/suspend @username 3d repeated advertising" in h.last_text(forum.id)
+    assert await h.all(select(Suspension)) == []
