@@ -246,3 +246,18 @@ async def test_in_a_forum_topic_the_topic_is_not_the_member_replied_to(h: Harnes
     await h.send(update)
     assert "/suspend @username 3d repeated advertising" in h.last_text(forum.id)
     assert await h.all(select(Suspension)) == []
+
+
+async def test_an_expert_suspended_after_the_invitation_cannot_answer_it(h: Harness) -> None:
+    await group_with_experts(h)
+    await maria_moderates(h)
+    await h.say(ALICE, "/ask Which #GIS layers for zoning?", GROUP)
+    await deliver(h)
+    invitation = h.fake.last_message(BOB.id)
+    await h.say(MARIA, "/suspend @bob_expert 1d rude replies", GROUP)
+    await h.press(BOB, "✍️ Answer", BOB.id)
+    assert "paused your asking and answering" in h.last_text(BOB.id)
+    assert "Reason: rude replies" in h.last_text(BOB.id)
+    await h.say(BOB, "Use the cadastral layer.", reply_to=invitation)
+    assert "paused your asking and answering" in h.last_text(BOB.id)
+    assert await h.all(select(Answer)) == []
