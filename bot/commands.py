@@ -81,6 +81,13 @@ def admin_commands() -> list[BotCommand]:
             command="digest_schedule", description=_("When the digest is posted, e.g. fri 17:00")
         ),
         BotCommand(command="digest", description=_("Post the digest now (a preview)")),
+        BotCommand(command="hide", description=_("Hide a question or an answer, with the reason")),
+        BotCommand(command="unhide", description=_("Show a hidden question or answer again")),
+        BotCommand(
+            command="suspend", description=_("Stop a member asking and answering for a while")
+        ),
+        BotCommand(command="unsuspend", description=_("Lift a member's suspension")),
+        BotCommand(command="audit", description=_("The latest moderation and FAQ changes")),
     ]
 
 

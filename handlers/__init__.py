@@ -14,6 +14,7 @@ def get_routers() -> list[Router]:
         faq_admin,
         meetup_recap,
         meetups,
+        moderation,
         onboarding,
         profile,
         prompts,
@@ -25,6 +26,7 @@ def get_routers() -> list[Router]:
     return [
         communities.setup(),  # membership events first: they are not commands
         rights.setup_as_the_group(),  # posting as the group: only what needs no member
+        moderation.setup(),  # moderators' commands, also in reply to the bot: before replies
         prompts.setup_replies(),  # replies to a posted prompt: counted, before answers
         answers.setup(),  # replies to an invitation or an answer: before any dialog step
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match

@@ -30,10 +30,12 @@ from bot.services.questions import (
     QuestionLine,
     QuestionsService,
     QuestionTooLong,
+    Suspended,
     UnknownCommunity,
     UnknownQuestion,
     units,
 )
+from bot.timefmt import local_datetime
 from handlers.filters import (
     groups,
     private,
@@ -93,6 +95,15 @@ def question_error_text(error: QuestionError) -> str:
             "This question no longer waits for you: it was answered, closed or passed on. "
             "Nothing was changed."
         )
+    if isinstance(error, Suspended):
+        return _(
+            "Sorry, the moderators of {group} have paused your asking and answering there "
+            "until {until}. Reason: {reason}"
+        ).format(
+            group=escape(error.community_title),
+            until=local_datetime(error.until, error.timezone),
+            reason=escape(error.reason),
+        )
     return _("That button has expired. Send /profile to start again.")
 
 
@@ -129,6 +140,11 @@ async def cb_request(
             raise NotYourRequest()
     except NotYourRequest:
         await query.answer(question_error_text(NotYourRequest()), show_alert=True)
+        return
+    except Suspended as error:  # too long for an alert: said in the chat
+        await query.answer()
+        if query.message is not None:
+            await bot.send_message(query.message.chat.id, question_error_text(error))
         return
     await query.answer(note)
     await drop_buttons(query)

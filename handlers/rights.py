@@ -63,6 +63,7 @@ AS_THE_GROUP = frozenset(
     | {"stats"}
     | {"meetup", "meetups", "meetup_cancel", "meetup_move"}
     | {"digest", "digest_schedule"}
+    | {"hide", "unhide", "suspend", "unsuspend", "audit"}
 )
 
 

@@ -253,6 +253,11 @@ class Question(Base):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Hidden by a moderator (bot.services.moderation): kept, but out of routing, listings and
+    # the FAQ; why and by whom is also in the audit log.
+    hidden_at: Mapped[datetime | None]
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class QuestionTag(Base):
@@ -322,6 +327,11 @@ class Answer(Base):
     )
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    # Hidden by a moderator (bot.services.moderation): kept, but out of routing, listings and
+    # the FAQ; why and by whom is also in the audit log.
+    hidden_at: Mapped[datetime | None]
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class AnswerVote(Base):
@@ -582,3 +592,21 @@ class DigestSchedule(WeeklySchedule, Base):
     __tablename__ = "digest_schedules"
 
     last_sent_at: Mapped[datetime | None]
+
+
+class Suspension(Base):
+    """A member may not ask or answer in one community until `until` (or until a moderator
+    lifts it: `lifted_at`). Only the newest one of a member there counts."""
+
+    __tablename__ = "suspensions"
+    __table_args__ = (Index("ix_suspensions_community_id_member_id", "community_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]

@@ -37,6 +37,7 @@ TABLES = {
     "meetups",
     "meetup_rsvps",
     "digest_schedules",
+    "suspensions",
 }
 
 

@@ -13,6 +13,7 @@ from bot.services.digest import DigestService
 from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
 from bot.services.members import MembersService
+from bot.services.moderation import ModerationService
 from bot.services.profiles import ProfilesService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
@@ -32,6 +33,7 @@ class Services:
     stats: StatsService
     attendance: AttendanceService
     digest: DigestService
+    moderation: ModerationService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -46,6 +48,7 @@ class Services:
             "stats": self.stats,
             "attendance": self.attendance,
             "digest": self.digest,
+            "moderation": self.moderation,
         }
 
 
@@ -73,4 +76,5 @@ def build_services(
         stats=StatsService(session, clock),
         attendance=AttendanceService(session, clock),
         digest=DigestService(session, clock),
+        moderation=ModerationService(session, clock),
     )

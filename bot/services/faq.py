@@ -974,6 +974,45 @@ class FaqService:
         async with transaction(self.session, write=False):
             return await self._views(await self.repo.stale(community_id, self.clock.now(), limit))
 
+    # Moderation (bot.services.moderation): inside its write transaction, audited like the
+    # moderators' own /faq_delete and /faq_restore
+
+    async def withdraw_hidden(
+        self, entries: Sequence[FaqEntry], actor_id: int | None, details: dict[str, object]
+    ) -> list[int]:
+        """Entries made from a question or an answer a moderator hid are deleted (out of
+        searches and suggestions at once), each audited as a faq_delete with why. Returns
+        their ids."""
+        now = self.clock.now()
+        withdrawn = []
+        for entry in entries:
+            if entry.deleted_at is not None:
+                continue
+            entry.deleted_at, entry.updated_at = now, now
+            await self._resync(entry)
+            await self._audit(entry, actor_id, "faq_delete", details)
+            withdrawn.append(entry.id)
+        return withdrawn
+
+    async def restore_unhidden(
+        self,
+        entries: Sequence[FaqEntry],
+        hidden_at: datetime,
+        actor_id: int | None,
+        details: dict[str, object],
+    ) -> list[int]:
+        """Entries that hiding deleted (at `hidden_at`; not those a moderator deleted some
+        other time) come back, audited as faq_restore. Returns their ids."""
+        restored = []
+        for entry in entries:
+            if entry.deleted_at is None or entry.deleted_at != hidden_at:
+                continue
+            entry.deleted_at, entry.updated_at = None, self.clock.now()
+            await self._resync(entry)
+            await self._audit(entry, actor_id, "faq_restore", details)
+            restored.append(entry.id)
+        return restored
+
 
 def _jsonable(values: dict[str, object]) -> dict[str, object]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}

@@ -31,6 +31,7 @@ from bot.services.outbox import OutboxService
 from bot.services.tags import MAX_TAGS, Vocabulary, question_tags
 from storage.db import transaction
 from storage.models import Community, OutboxMessage, Question, RoutingRequest
+from storage.repos.moderation import ModerationRepo
 from storage.repos.questions import PeerFacts, QuestionsRepo
 from storage.repos.tags import TagsRepo
 from storage.search.experts import ExpertDocuments
@@ -108,6 +109,16 @@ class OwnQuestion(QuestionError):
 class NotYourRequest(QuestionError):
     """A button for a request that is not this member's, or that is over (answered,
     declined, or the question closed)."""
+
+
+class Suspended(QuestionError):
+    """A moderator suspended this member from asking and answering in the community until
+    `until` (bot.services.moderation); `timezone`: the member's own, else the community's."""
+
+    def __init__(self, until: datetime, reason: str, timezone: str, community_title: str) -> None:
+        super().__init__(until)
+        self.until, self.reason = until, reason
+        self.timezone, self.community_title = timezone, community_title
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +357,7 @@ class QuestionsService:
                 or not await self.repo.is_member(community_id, asker_member_id)
             ):
                 raise UnknownCommunity()
+            await self._not_suspended(community, asker_member_id)
             found = question_tags(body, Vocabulary.of(await self.repo.vocabulary(community_id)))
             tags = dict.fromkeys(found.detected, False)
             labels = {}
@@ -507,7 +519,7 @@ class QuestionsService:
             # The best SHORTLIST at a time, until enough of them may be asked now.
             for start in range(0, len(ranked), SHORTLIST):
                 batch = {m: weights.get(m, {}) for m in ranked[start : start + SHORTLIST]}
-                for f in await self.repo.peer_facts(community_id, batch, question.asker_id):
+                for f in await self.repo.peer_facts(community_id, batch, question.asker_id, now):
                     if not in_quiet_hours(f, now):
                         facts[f.member_id] = f
                 if len(facts) >= k:
@@ -571,9 +583,22 @@ class QuestionsService:
             request.member_id != member_id
             or request.status not in OPEN_REQUEST
             or question.status == "closed"
+            or question.hidden_at is not None
         ):
             raise NotYourRequest()
         return request, question, community
+
+    async def _not_suspended(self, community: Community, member_id: int) -> None:
+        """Raises Suspended while a moderator's suspension of the member here runs."""
+        now = self.clock.now()
+        suspension = await ModerationRepo(self.session).active_suspension(
+            community.id, member_id, now
+        )
+        if suspension is None:
+            return
+        member = await self.repo.member(member_id)
+        timezone = (member.timezone if member else None) or community.timezone
+        raise Suspended(suspension.until, suspension.reason, timezone, community.title)
 
     async def volunteer(self, question_id: int, member_id: int) -> OpenRequest:
         """A member who was not asked offers an answer (the group's Answer button, where the
@@ -586,8 +611,11 @@ class QuestionsService:
             if found is None or not await self.repo.is_member(found[1].id, member_id):
                 raise UnknownQuestion()
             question, community = found
+            if question.hidden_at is not None:  # a moderator hid it
+                raise UnknownQuestion()
             if not community.open_answering:
                 raise AnsweringClosed()
+            await self._not_suspended(community, member_id)
             if question.asker_id == member_id:
                 raise OwnQuestion()
             if question.status == "closed":
@@ -621,7 +649,8 @@ class QuestionsService:
     async def open_request(self, request_id: int, member_id: int) -> OpenRequest:
         """Check that this member may answer through this request (the Answer button)."""
         async with transaction(self.session, write=False):
-            request, question, _community = await self._own_request(request_id, member_id)
+            request, question, community = await self._own_request(request_id, member_id)
+            await self._not_suspended(community, member_id)
             return OpenRequest(request.id, question.number, question.text)
 
     async def decline(self, request_id: int, member_id: int, render: Render) -> int:
@@ -730,6 +759,7 @@ class QuestionsService:
         now = self.clock.now()
         async with transaction(self.session, write=True):
             request, question, community = await self._own_request(request_id, member_id)
+            await self._not_suspended(community, member_id)
             request.status, request.responded_at = "answered", now
             answer = await self.repo.add_answer(question.id, member_id, body, now)
             if question.first_answer_at is None:
@@ -785,6 +815,8 @@ class QuestionsService:
             if found is None:
                 raise NotYourAnswer()
             answer, question = found
+            if answer.hidden_at is not None or question.hidden_at is not None:  # by a moderator
+                raise NotYourAnswer()
             asker = member_id is not None and question.asker_id == member_id
             if not asker and (moderating is None or question.community_id != moderating):
                 raise NotYourAnswer()
@@ -920,7 +952,7 @@ class QuestionsService:
         and why; None if there is no such question."""
         async with transaction(self.session, write=False):
             question = await self.repo.by_number(community_id, number)
-            if question is None:
+            if question is None or question.hidden_at is not None:  # hidden by a moderator
                 return None
             asker = await self.repo.member(question.asker_id) if question.asker_id else None
             peers = [

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Answer, Community, DigestSchedule, FaqEntry, Question
+from storage.repos.questions import not_hidden
 
 
 class DigestRepo:
@@ -26,16 +27,20 @@ class DigestRepo:
         return list(rows)
 
     async def open_questions(self, community_id: int, limit: int) -> tuple[list[Any], int]:
-        """The community's open questions (no accepted answer, not closed) that need help most,
-        those without any answer first, newest first; and how many there are in all. Each row:
-        id, number, text, answers, group_message_id."""
+        """The community's open questions (no accepted answer, not closed or hidden) that need
+        help most, those without any (shown) answer first, newest first; and how many there are
+        in all. Each row: id, number, text, answers, group_message_id."""
         answers = (
             select(func.count())
             .select_from(Answer)
-            .where(Answer.question_id == Question.id)
+            .where(Answer.question_id == Question.id, not_hidden(Answer))
             .scalar_subquery()
         )
-        where = (Question.community_id == community_id, Question.status == "open")
+        where = (
+            Question.community_id == community_id,
+            Question.status == "open",
+            not_hidden(Question),
+        )
         rows = await self.session.execute(
             select(
                 Question.id,

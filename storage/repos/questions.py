@@ -20,8 +20,10 @@ from storage.models import (
     Question,
     QuestionTag,
     RoutingRequest,
+    Suspension,
     Tag,
     TagSynonym,
+    UTCDateTime,
     epoch_days,
 )
 
@@ -117,6 +119,16 @@ def _peer_facts_statement() -> Any:
         )
         .exists()
     )
+    suspended = (  # by a moderator, here, for now (bot.services.moderation)
+        select(Suspension.id)
+        .where(
+            Suspension.community_id == bindparam("community_id"),
+            Suspension.member_id == Member.id,
+            Suspension.lifted_at.is_(None),
+            Suspension.until > bindparam("now", type_=UTCDateTime()),
+        )
+        .exists()
+    )
     return (
         select(
             Member.id,
@@ -143,6 +155,7 @@ def _peer_facts_statement() -> Any:
             Member.dm_available.is_(True),
             Member.routing_opt_out.is_(False),
             Member.id != bindparam("asker"),
+            ~suspended,
         )
         .order_by(Member.id)
     )
@@ -233,15 +246,22 @@ class QuestionsRepo:
         community_id: int,
         weights: dict[int, dict[int, float]],
         exclude_member_id: int | None,
+        now: datetime,
     ) -> list[PeerFacts]:
         """The facts of those of `weights`' members who may be asked here (an active member
-        who started the bot, has not blocked it or opted out, and is not the asker), in one
+        who started the bot, has not blocked it or opted out, is not suspended here at `now`
+        and is not the asker), in one
         statement: routing asks this for every question, so no round trip is spared."""
         if not weights:
             return []
         rows = await self.session.execute(
             _peer_facts_statement(),
-            {"ids": list(weights), "community_id": community_id, "asker": exclude_member_id or 0},
+            {
+                "ids": list(weights),
+                "community_id": community_id,
+                "asker": exclude_member_id or 0,
+                "now": now,
+            },
         )
         return [
             PeerFacts(
@@ -458,6 +478,7 @@ class QuestionsRepo:
             Community.chat_id,
             Question.group_message_id,
         ).join(Community, Community.id == Question.community_id)
+        query = query.where(not_hidden(Question))
         if community_id is not None:
             query = query.where(Question.community_id == community_id, Question.status == "open")
         if asker_id is not None:
@@ -486,6 +507,7 @@ class QuestionsRepo:
             select(Question.id)
             .where(
                 Question.status == "open",
+                not_hidden(Question),
                 Question.first_answer_at <= before,
                 Question.nudged_at.is_(None),
                 Question.asker_id.is_not(None),
@@ -580,6 +602,7 @@ class QuestionsRepo:
                 Question.status == "open",
                 Question.first_answer_at.is_(None),
                 Question.created_at >= since,
+                not_hidden(Question),
                 Question.id.in_(on_topic),
                 Question.id.not_in(asked_now),
                 Question.id.not_in(asked_member),
@@ -612,3 +635,10 @@ class QuestionsRepo:
             .limit(1)
         )
         return found is not None
+
+
+def not_hidden(model: type[Question] | type[Answer]) -> Any:
+    """Not hidden by a moderator (bot.services.moderation): every listing of questions or
+    answers (/open, the digest, reminders) filters by it, e.g.
+    `select(Question).where(not_hidden(Question))`."""
+    return model.hidden_at.is_(None)

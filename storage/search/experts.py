@@ -75,6 +75,7 @@ class ExpertDocuments:
             .where(
                 Answer.author_id == member_id,
                 Answer.accepted.is_(True),
+                Answer.hidden_at.is_(None),  # a moderator hid it (bot.services.moderation)
                 Question.community_id == community_id,
             )
             .order_by(Answer.id.desc())

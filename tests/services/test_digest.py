@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.schedules import BadSchedule
 from bot.services.digest import Digest, DigestService
+from bot.services.moderation import Target
 from storage.db import transaction
 from storage.models import Answer, Community, DigestSchedule, OutboxMessage
 from tests.services.conftest import GROUP, fire_due, identity, queued
@@ -110,6 +111,20 @@ async def test_open_questions_new_entries_and_coming_meetups(services, db, clock
     ]
     assert (digest.more_questions, digest.more_entries, digest.more_meetups) == (0, 0, 0)
     assert digest.open_answering and not digest.empty
+
+
+async def test_a_hidden_question_or_answer_is_not_told(services, db, group) -> None:
+    shown = await ask(services, group, "Who maps informal settlements?")
+    hidden = await ask(services, group, "Buy cheap watches here?")
+    spam = await answer(services, db, group, shown)
+    moderation = services().moderation
+    await moderation.hide(group["c"], Target("question", 2), "Spam", None)
+    await moderation.hide(group["c"], Target("answer", spam), "Spam", None)
+    digest = await services().digest.preview(group["c"])
+    assert [q.question_id for q in digest.questions] == [shown]
+    assert hidden not in [q.question_id for q in digest.questions]
+    assert [q.answers for q in digest.questions] == [0]  # the hidden answer does not count
+    assert digest.more_questions == 0
 
 
 async def test_five_of_each_and_a_count_of_the_rest(services, clock, group) -> None:
