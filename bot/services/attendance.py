@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.faq import FaqService, checked_answer
-from bot.services.meetups import LINKED, MeetupError, UnknownMeetup
+from bot.services.meetups import (
+    LINKED,
+    MeetupError,
+    UnknownMeetup,
+    ends,
+    found_community,
+    found_meetup,
+)
 from bot.services.outbox import OutboxService
 from storage.db import transaction
 from storage.models import Community, Meetup, Member
@@ -185,7 +192,7 @@ class AttendanceService:
         now = self.clock.now()
         async with transaction(self.session, write=True):
             meetup = await self._meetup(meetup_id)
-            if _ends(meetup) > now:
+            if ends(meetup) > now:
                 raise NotOver()
             rsvp = await self.repo.rsvp(meetup_id, member_id)
             if rsvp is None or rsvp.attendance_asked_at is None:
@@ -257,7 +264,7 @@ class AttendanceService:
         meetup = await self._meetup(meetup_id)
         if meetup.status != "scheduled":
             raise UnknownMeetup()
-        if _ends(meetup) > self.clock.now():
+        if ends(meetup) > self.clock.now():
             raise NotOver()
         if _done(meetup.recap_at, meetup):
             raise await self._posted(meetup)
@@ -280,20 +287,10 @@ class AttendanceService:
         )
 
     async def _meetup(self, meetup_id: int) -> Meetup:
-        meetup = await self.repo.meetup(meetup_id)
-        if meetup is None:
-            raise UnknownMeetup()
-        return meetup
+        return await found_meetup(self.repo, meetup_id)
 
     async def _community(self, community_id: int) -> Community:
-        community = await self.repo.community(community_id)
-        if community is None:
-            raise UnknownMeetup()
-        return community
-
-
-def _ends(meetup: Meetup) -> datetime:
-    return meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
+        return await found_community(self.repo, community_id)
 
 
 def _done(moment: datetime | None, meetup: Meetup) -> bool:

@@ -113,6 +113,26 @@ def checked_link(text: str) -> str:
     return link
 
 
+def ends(meetup: Meetup) -> datetime:
+    return meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
+
+
+async def found_meetup(repo: MeetupsRepo, meetup_id: int) -> Meetup:
+    """The meetup, or UnknownMeetup."""
+    meetup = await repo.meetup(meetup_id)
+    if meetup is None:
+        raise UnknownMeetup()
+    return meetup
+
+
+async def found_community(repo: MeetupsRepo, community_id: int) -> Community:
+    """The meetup's community, or UnknownMeetup."""
+    community = await repo.community(community_id)
+    if community is None:
+        raise UnknownMeetup()
+    return community
+
+
 class MeetupsService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
@@ -341,20 +361,12 @@ class MeetupsService:
         return meetup
 
     async def _meetup(self, meetup_id: int) -> Meetup:
-        meetup = await self.repo.meetup(meetup_id)
-        if meetup is None:
-            raise UnknownMeetup()
-        return meetup
+        return await found_meetup(self.repo, meetup_id)
 
     async def _community(self, community_id: int) -> Community:
-        community = await self.repo.community(community_id)
-        if community is None:
-            raise UnknownMeetup()
-        return community
+        return await found_community(self.repo, community_id)
 
-    @staticmethod
-    def _ends(meetup: Meetup) -> datetime:
-        return meetup.starts_at + timedelta(minutes=meetup.duration_minutes)
+    _ends = staticmethod(ends)
 
     async def _audit(
         self, meetup: Meetup, actor_id: int | None, action: str, details: dict[str, object]
