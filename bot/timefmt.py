@@ -27,12 +27,14 @@ def local_time(instant: datetime, timezone: str, locale: str | None = None) -> s
     return format_skeleton("Hm", instant, tzinfo=zone(timezone), locale=_locale(locale))
 
 
-def local_datetime(instant: datetime, timezone: str, locale: str | None = None) -> str:
+def local_datetime(
+    instant: datetime, timezone: str, locale: str | None = None, *, with_zone: bool = True
+) -> str:
     """Date and time in the locale's order, then the zone: "Tue, Mar 3, 2026, 18:00
-    (Europe/Berlin)"."""
+    (Europe/Berlin)" (without it, `with_zone=False`, where the text names the zone already)."""
     chosen = _locale(locale)
     pattern = get_datetime_format("medium", locale=chosen)
     joined = pattern.replace("{1}", local_date(instant, timezone, chosen)).replace(
         "{0}", local_time(instant, timezone, chosen)
     )
-    return f"{joined} ({timezone})"
+    return f"{joined} ({timezone})" if with_zone else joined

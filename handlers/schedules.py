@@ -12,8 +12,9 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import schedule_texts
-from bot.schedules import BadSchedule, parse_weekly, zone
+from bot.schedules import BadSchedule, parse_weekly
 from bot.services.slots import ScheduleView
+from bot.timefmt import local_datetime
 
 
 class Schedules(Protocol):
@@ -68,11 +69,11 @@ async def schedule_command(
 def schedule_text(view: ScheduleView | None, wording: Wording) -> str:
     if view is None or not view.enabled:
         return wording.none.format(example=wording.example)
-    local = view.next_fire_at.astimezone(zone(view.timezone)) if view.next_fire_at else None
+    when = view.next_fire_at
     text = wording.posted.format(
         schedule=escape(schedule_texts.describe(parse_weekly(view.expression))),
         timezone=escape(view.timezone),
-        when=f"{local:%Y-%m-%d %H:%M}" if local else "—",
+        when=local_datetime(when, view.timezone, with_zone=False) if when else "—",
     )
     if view.thread_id is not None:
         text += "\n" + wording.here

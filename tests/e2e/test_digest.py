@@ -38,9 +38,9 @@ async def test_the_digest_links_to_answering_an_open_question(h: Harness) -> Non
     await moderated(h, FORUM)
     await h.say(MARIA, "/answering open", FORUM)
     await h.say(MARIA, "/digest_schedule", FORUM)  # nobody set one: the default
-    assert "2026-11-09 09:00" in h.last_text(FORUM.id)  # Monday, in María's words
+    assert "lun, 9 nov 2026, 9:00" in h.last_text(FORUM.id)  # Monday, in María's words
     await h.say(MARIA, "/digest_schedule fri 17:00", FORUM, thread_id=TOPIC)
-    assert "2026-11-06 17:00" in h.last_text(FORUM.id)
+    assert "vie, 6 nov 2026, 17:00" in h.last_text(FORUM.id)
     await h.say(ALICE, "/ask Which #GIS layers do you use for zoning maps?", FORUM)
     await h.say(BOB, "hello everyone", FORUM)
     await h.say(BOB, "/start")

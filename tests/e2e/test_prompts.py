@@ -35,7 +35,7 @@ async def test_scheduled_prompt_is_posted_and_replies_counted(h: Harness) -> Non
     await h.say(MARIA, "/prompt_schedule mon 09:00", GROUP)
     assert "lun a las 09:00" in h.last_text(GROUP.id)  # María reads Spanish
     await h.say(MARIA, "/prompt_schedule", GROUP)
-    assert "2026-11-09 09:00" in h.last_text(GROUP.id)
+    assert "lun, 9 nov 2026, 9:00" in h.last_text(GROUP.id)  # in her language's format
 
     h.clock.advance(days=6)
     assert await fire(h) == 0  # not Monday yet
@@ -73,7 +73,7 @@ async def test_schedules_in_the_moderators_own_words(h: Harness) -> None:
     await h.say(MARIA, "/prompt_schedule lun,jue 09:00", GROUP)
     reply = h.last_text(GROUP.id)
     assert "Los temas se publican lun, jue a las 09:00 (UTC)" in reply
-    assert "2026-11-05 09:00" in reply  # Thursday
+    assert "jue, 5 nov 2026, 9:00" in reply  # Thursday
     [schedule] = await h.all(select(PromptSchedule))
     assert schedule.expression == "mon,thu 09:00"  # stored canonical, read by any language
 
