@@ -3,6 +3,8 @@
 #   make test                   # venv with dev extras, lint, layer contract, the whole suite
 PYTHON ?= python3
 VENV ?= .venv
+# pytest workers (pytest-xdist): the suite mostly waits on PostgreSQL and the fake servers.
+TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 LOCALES := bot/locales
 
@@ -33,7 +35,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
 pytest: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test: lint pytest
 
