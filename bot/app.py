@@ -24,6 +24,7 @@ from bot.delivery import Delivery
 from bot.i18n import create_i18n
 from bot.messages import consent_request, invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
+from bot.rights import LearnRights, create_rights
 from bot.scheduler import create_scheduler
 from bot.services import attendance, faq, meetups, moderators, prompts
 from bot.services.attendance import AttendanceService
@@ -205,6 +206,7 @@ def create_dispatcher(
     clock = clock or SystemClock()
     i18n = create_i18n(settings.default_language)
     storage = storage or create_storage(settings)
+    rights = create_rights(clock, settings.bot_admins, settings.rights_cache_seconds, storage)
     dp = Dispatcher(
         storage=storage,
         # One member's updates are handled one at a time, in order (different members stay
@@ -215,8 +217,10 @@ def create_dispatcher(
         clock=clock,
         i18n=i18n,
         zoom=create_zoom(settings, clock),
+        rights=rights,
     )
     dp.update.outer_middleware(DbSessionMiddleware(db, clock, settings))
+    dp.chat_member.outer_middleware(LearnRights(rights))
     dp.update.outer_middleware(LocaleMiddleware(i18n))
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)

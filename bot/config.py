@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     welcome_batch_seconds: int = Field(default=60, ge=1, le=3600)
     # A scheduled firing missed (the bot was down) is caught up once within this many seconds.
     schedule_grace_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+    # Who administers a group is asked of Telegram at most this often per member (0: always);
+    # chat_member updates replace it at once.
+    rights_cache_seconds: int = Field(default=300, ge=0, le=3600)
     # Seconds to wait for the Bot API before a request counts as failed.
     telegram_timeout: float = Field(default=30.0, gt=0)
 

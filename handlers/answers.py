@@ -11,9 +11,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
 from bot.delivery import Delivery
 from bot.messages import AnswerCb, RequestCb
+from bot.rights import Rights
 from bot.services.members import Actor
 from bot.services.questions import AlreadyVoted, NotYourAnswer, NotYourRequest, QuestionsService
 from bot.services.thanks import is_thanks
@@ -91,14 +91,14 @@ async def cmd_accept(
     button: AnswerCb,
     bot: Bot,
     questions: QuestionsService,
-    settings: Settings,
+    rights: Rights,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
     """/accept in reply to an answer: the asker's, or a moderator's on the asker's behalf
     (also one posting as the group)."""
     moderating = None
-    if message.chat.type != "private" and await is_moderator(bot, message, settings):
+    if message.chat.type != "private" and await is_moderator(bot, message, rights):
         moderating = group_id
     try:
         if not 0 < button.id <= MAX_ID:

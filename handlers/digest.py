@@ -11,8 +11,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import schedule_texts
-from bot.config import Settings
 from bot.messages import digest_post
+from bot.rights import Rights
 from bot.schedules import Weekly
 from bot.services.digest import DigestService
 from handlers.filters import commands_only, groups, private
@@ -28,8 +28,8 @@ def example() -> str:
     return "/digest_schedule " + schedule_texts.expression(DIGEST_EXAMPLE)
 
 
-async def _allowed(message: Message, bot: Bot, settings: Settings, group_id: int | None) -> bool:
-    if group_id is not None and await is_moderator(bot, message, settings):
+async def _allowed(message: Message, bot: Bot, rights: Rights, group_id: int | None) -> bool:
+    if group_id is not None and await is_moderator(bot, message, rights):
         return True
     await message.reply(
         _("Only the group's administrators can manage its digest. Nothing was changed.")
@@ -41,11 +41,11 @@ async def cmd_digest_schedule(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     digest: DigestService,
     group_id: int | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     await schedule_command(message, command, digest, group_id, _wording())
 
@@ -65,13 +65,13 @@ def _wording() -> Wording:
 async def cmd_digest(
     message: Message,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     i18n: I18n,
     digest: DigestService,
     group_id: int | None = None,
 ) -> None:
     """The digest as it would be posted now, here (the next scheduled one is unchanged)."""
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     found = await digest.preview(group_id)
     if found.empty:

@@ -20,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.clock import Clock
 from bot.config import Settings
 from bot.meetup_messages import MeetupWriter, local_time
+from bot.rights import Rights
 from bot.schedules import BadDateTime, UnknownTimezone, parse_local_datetime, zone
 from bot.services.communities import CommunitiesService, CommunityView
 from bot.services.meetups import (
@@ -256,7 +257,7 @@ async def cb_step(
     state: FSMContext,
     bot: Bot,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     meetups: MeetupsService,
     clock: Clock,
@@ -289,7 +290,7 @@ async def cb_step(
         await state.clear()
         await bot.send_message(chat_id, cancelled())
     elif step == MeetupNew.confirm and choice == "create":
-        await finish(bot, state, actor, settings, communities, meetups, clock, i18n, zoom)
+        await finish(bot, state, actor, rights, communities, meetups, clock, i18n, zoom)
     else:
         await bot.send_message(chat_id, _("That button has expired."))
 
@@ -298,7 +299,7 @@ async def finish(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     meetups: MeetupsService,
     clock: Clock,
@@ -309,7 +310,7 @@ async def finish(
     invitation queued for the group."""
     data = await state.get_data()
     community = await moderated_community(
-        bot, settings, communities, actor.user_id, data["community_id"]
+        bot, rights, communities, actor.user_id, data["community_id"]
     )
     if community is None:
         await state.clear()

@@ -27,9 +27,9 @@ from bot.attendance_messages import (
     recap_link,
     recap_post,
 )
-from bot.config import Settings
 from bot.delivery import Delivery
 from bot.messages import group_link
+from bot.rights import Rights
 from bot.services.attendance import (
     AttendanceService,
     MeetupRef,
@@ -100,7 +100,7 @@ async def cb_attend(
 
 async def _moderated(
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     attendance: AttendanceService,
     user_id: int,
@@ -113,7 +113,7 @@ async def _moderated(
         ref = await attendance.meetup(meetup_id)
     except MeetupError:
         return None
-    community = await moderated_community(bot, settings, communities, user_id, ref.community_id)
+    community = await moderated_community(bot, rights, communities, user_id, ref.community_id)
     return None if community is None else (ref, community)
 
 
@@ -121,14 +121,14 @@ async def cb_recap(
     query: CallbackQuery,
     callback_data: RecapCb,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     state: FSMContext,
     actor: Actor,
     communities: CommunitiesService,
     attendance: AttendanceService,
     locale: str,
 ) -> None:
-    found = await _moderated(bot, settings, communities, attendance, actor.user_id, callback_data.m)
+    found = await _moderated(bot, rights, communities, attendance, actor.user_id, callback_data.m)
     chat = query.message.chat if query.message is not None else None
     if found is None or chat is None or (chat.type != "private" and chat.id != found[1].chat_id):
         await query.answer(not_a_moderator(), show_alert=True)
@@ -150,7 +150,7 @@ async def cmd_start_recap(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     state: FSMContext,
     actor: Actor,
     communities: CommunitiesService,
@@ -159,7 +159,7 @@ async def cmd_start_recap(
 ) -> None:
     """`?start=recap_<meetup>`, from the group's button: user input, checked again."""
     meetup_id = entry_id_of((command.args or "").removeprefix("recap_"))
-    found = await _moderated(bot, settings, communities, attendance, actor.user_id, meetup_id)
+    found = await _moderated(bot, rights, communities, attendance, actor.user_id, meetup_id)
     if found is None:
         await message.answer(not_a_moderator())
         return
@@ -223,7 +223,7 @@ async def cb_step(
     callback_data: RecapStepCb,
     state: FSMContext,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     actor: Actor,
     communities: CommunitiesService,
     attendance: AttendanceService,
@@ -242,7 +242,7 @@ async def cb_step(
         await bot.send_message(actor.user_id, _("Cancelled. Nothing was posted."))
         return
     meetup_id = data["meetup_id"]
-    found = await _moderated(bot, settings, communities, attendance, actor.user_id, meetup_id)
+    found = await _moderated(bot, rights, communities, attendance, actor.user_id, meetup_id)
     if found is None:
         await bot.send_message(actor.user_id, not_a_moderator())
         return

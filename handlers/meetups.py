@@ -17,7 +17,6 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.meetup_messages import (
     LINK_PAYLOAD,
     MeetupCb,
@@ -29,6 +28,7 @@ from bot.meetup_messages import (
 )
 from bot.messages import start_link
 from bot.middlewares import GROUP_TYPES
+from bot.rights import Rights
 from bot.schedules import BadDateTime, UnknownTimezone
 from bot.services.communities import CommunitiesService, CommunityView
 from bot.services.meetups import ANSWERS, LINKED, MeetupError, MeetupsService, Rsvp
@@ -49,9 +49,9 @@ groups_buttons = where(F.message.chat.type.in_(GROUP_TYPES))
 
 
 async def cmd_meetup_group(
-    message: Message, bot: Bot, settings: Settings, group_id: int | None = None
+    message: Message, bot: Bot, rights: Rights, group_id: int | None = None
 ) -> None:
-    if group_id is None or not await is_moderator(bot, message, settings):
+    if group_id is None or not await is_moderator(bot, message, rights):
         await message.reply(not_a_moderator())
         return
     thread_id = message.message_thread_id if message.is_topic_message else None
@@ -68,10 +68,10 @@ async def cmd_meetup_private(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     profiles: ProfilesService,
 ) -> None:
-    mine = await moderated_by(bot, settings, profiles, actor.user_id)
+    mine = await moderated_by(bot, rights, profiles, actor.user_id)
     if len(mine) == 1:
         await dialog.begin(bot, state, actor.user_id, mine[0], None)
     elif mine:
@@ -86,13 +86,13 @@ async def cmd_start_new(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
 ) -> None:
     """`?start=meetupnew_<community>_<topic>`: user input, so the rights are asked again."""
     _kind, community_id, thread = (command.args or "").split("_")
     community = await moderated_community(
-        bot, settings, communities, actor.user_id, entry_id_of(community_id) or 0
+        bot, rights, communities, actor.user_id, entry_id_of(community_id) or 0
     )
     if community is None:
         await message.answer(not_a_moderator())
@@ -214,7 +214,7 @@ async def cmd_meetup_change(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     meetups: MeetupsService,
     i18n: I18n,
@@ -225,7 +225,7 @@ async def cmd_meetup_change(
 ) -> None:
     """/meetup_cancel <id> and /meetup_move <id> <date> <time>."""
     community = await communities.by_id(group_id) if group_id is not None else None
-    if community is None or not await is_moderator(bot, message, settings):
+    if community is None or not await is_moderator(bot, message, rights):
         await message.reply(not_a_moderator())
         return
     moving = command.command.lower() == "meetup_move"

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
+from bot.rights import Rights
 from bot.services.members import Actor
 from bot.services.moderation import (
     ANSWER,
@@ -49,8 +50,8 @@ _USER_ID = re.compile(r"[0-9]{1,15}")
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50
 
 
-async def _allowed(message: Message, bot: Bot, settings: Settings, group_id: int | None) -> bool:
-    if group_id is not None and await is_moderator(bot, message, settings):
+async def _allowed(message: Message, bot: Bot, rights: Rights, group_id: int | None) -> bool:
+    if group_id is not None and await is_moderator(bot, message, rights):
         return True
     await message.reply(_("Only the group's administrators can moderate it. Nothing was changed."))
     return False
@@ -88,14 +89,14 @@ async def cmd_hide(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     moderation: ModerationService,
     i18n: I18n,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
     """/hide and /unhide."""
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     assert group_id is not None
     hiding = command.command.lower() == "hide"
@@ -192,11 +193,12 @@ async def cmd_suspend(
     command: CommandObject,
     bot: Bot,
     settings: Settings,
+    rights: Rights,
     moderation: ModerationService,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     assert group_id is not None
     named = _member(message, (command.args or "").strip())
@@ -209,7 +211,7 @@ async def cmd_suspend(
     if who is None:
         await message.reply(_("I don't know that member in this group. Nothing was changed."))
         return
-    if await moderates(bot, settings, message.chat.id, who.user_id):
+    if await moderates(bot, rights, message.chat.id, who.user_id):
         await message.reply(_("Administrators can't be suspended. Nothing was changed."))
         return
     try:
@@ -239,12 +241,12 @@ async def cmd_unsuspend(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     moderation: ModerationService,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     assert group_id is not None
     named = _member(message, (command.args or "").strip())
@@ -285,11 +287,11 @@ async def cmd_audit(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     moderation: ModerationService,
     group_id: int | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     assert group_id is not None
     raw = (command.args or "").strip()

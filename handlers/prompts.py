@@ -11,7 +11,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import schedule_texts
-from bot.config import Settings
+from bot.rights import Rights
 from bot.services.members import Actor
 from bot.services.prompts import (
     MAX_PROMPT,
@@ -40,8 +40,8 @@ def not_a_moderator() -> str:
     return _("Only the group's administrators can manage its prompts. Nothing was changed.")
 
 
-async def _allowed(message: Message, bot: Bot, settings: Settings, group_id: int | None) -> bool:
-    if group_id is not None and await is_moderator(bot, message, settings):
+async def _allowed(message: Message, bot: Bot, rights: Rights, group_id: int | None) -> bool:
+    if group_id is not None and await is_moderator(bot, message, rights):
         return True
     await message.reply(not_a_moderator())
     return False
@@ -51,12 +51,12 @@ async def cmd_prompt_add(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     prompts: PromptsService,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     try:
         view = await prompts.add(group_id, command.args or "", actor.member_id if actor else None)
@@ -78,11 +78,11 @@ async def cmd_prompt_add(
 async def cmd_prompts(
     message: Message,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     prompts: PromptsService,
     group_id: int | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     lines = [_("<b>Discussion prompts</b> (the least recently used is posted next):")]
     for view in await prompts.bank(group_id):
@@ -104,11 +104,11 @@ async def cmd_prompt_delete(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     prompts: PromptsService,
     group_id: int | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     prompt_id = entry_id_of(command.args)
     if prompt_id is None:
@@ -128,11 +128,11 @@ async def cmd_prompt_schedule(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     prompts: PromptsService,
     group_id: int | None = None,
 ) -> None:
-    if not await _allowed(message, bot, settings, group_id):
+    if not await _allowed(message, bot, rights, group_id):
         return
     await schedule_command(message, command, prompts, group_id, _wording())
 

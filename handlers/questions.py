@@ -13,9 +13,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
 from bot.delivery import Delivery
 from bot.messages import RequestCb, answer_messages, group_link, invite_message
+from bot.rights import Rights
 from bot.services.members import Actor
 from bot.services.questions import (
     AnsweringClosed,
@@ -209,11 +209,11 @@ async def cmd_answering(
     command: CommandObject,
     bot: Bot,
     questions: QuestionsService,
-    settings: Settings,
+    rights: Rights,
     group_id: int | None = None,
 ) -> None:
     """Moderators: `/answering open` (any member may answer) or `/answering peers`."""
-    if group_id is None or not await is_moderator(bot, message, settings):
+    if group_id is None or not await is_moderator(bot, message, rights):
         await message.reply(_("Only the group's administrators can change that."))
         return
     choice = (command.args or "").strip().lower()
@@ -297,7 +297,7 @@ async def cmd_close(
     command: CommandObject,
     bot: Bot,
     questions: QuestionsService,
-    settings: Settings,
+    rights: Rights,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
@@ -311,7 +311,7 @@ async def cmd_close(
         try:
             await questions.close(group_id, number, member_id)
         except NotYourQuestion:  # not the asker's: a moderator's, then?
-            if not await is_moderator(bot, message, settings):
+            if not await is_moderator(bot, message, rights):
                 raise
             await questions.close(group_id, number, member_id, moderating=True)
     except NotYourQuestion:
@@ -420,12 +420,12 @@ async def cmd_why(
     command: CommandObject,
     bot: Bot,
     questions: QuestionsService,
-    settings: Settings,
+    rights: Rights,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
     """Moderators (also one posting as the group): who was asked about a question, and why."""
-    if group_id is None or not await is_moderator(bot, message, settings):
+    if group_id is None or not await is_moderator(bot, message, rights):
         await message.reply(_("Only the group's administrators can see that."))
         return
     number = _number(command.args)

@@ -5,51 +5,48 @@ from aiogram.filters import Filter
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from bot.rights import Rights
 from bot.services.communities import CommunitiesService, CommunityView
 from bot.services.profiles import ProfilesService
-from bot.telegram import chat_member
 from handlers.filters import mentions_bot, replies_to_bot
 
 MAX_ID = 2**31 - 1  # database ids and question numbers fit a 32-bit integer
 
 
-async def is_moderator(bot: Bot, message: Message, settings: Settings) -> bool:
+async def is_moderator(bot: Bot, message: Message, rights: Rights) -> bool:
     """An administrator of the group `message` was sent in (an anonymous one posts as the
     group), or one of the bot's owners."""
     if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
         return True
     user = message.from_user
-    return user is not None and await moderates(bot, settings, message.chat.id, user.id)
+    return user is not None and await moderates(bot, rights, message.chat.id, user.id)
 
 
-async def moderates(bot: Bot, settings: Settings, chat_id: int, user_id: int) -> bool:
-    """Telegram says now that the user administers the group `chat_id`, or they own the bot:
-    for actions taken elsewhere (the private chat, a button), never trusted from earlier."""
-    if user_id in settings.bot_admins:
-        return True
-    member = await chat_member(bot, chat_id, user_id)
-    return member is not None and member.status in ("creator", "administrator")
+async def moderates(bot: Bot, rights: Rights, chat_id: int, user_id: int) -> bool:
+    """The user administers the group `chat_id` (as Telegram said within the last minutes,
+    or told us since), or owns the bot: checked for every action, wherever it is taken (the
+    private chat, a button), in the community it acts on."""
+    return await rights.administers(bot, chat_id, user_id)
 
 
 async def moderated_community(
-    bot: Bot, settings: Settings, communities: CommunitiesService, user_id: int, community_id: int
+    bot: Bot, rights: Rights, communities: CommunitiesService, user_id: int, community_id: int
 ) -> CommunityView | None:
-    """The community, when Telegram says now that the user administers its group."""
+    """The community, when the user administers its group."""
     community = await communities.by_id(community_id) if 0 < community_id <= MAX_ID else None
-    if community is None or not await moderates(bot, settings, community.chat_id, user_id):
+    if community is None or not await moderates(bot, rights, community.chat_id, user_id):
         return None
     return community
 
 
 async def moderated_by(
-    bot: Bot, settings: Settings, profiles: ProfilesService, user_id: int
+    bot: Bot, rights: Rights, profiles: ProfilesService, user_id: int
 ) -> list[CommunityView]:
-    """The member's groups that they administer, as Telegram says now."""
+    """The member's groups that they administer."""
     return [
         c
         for c in await profiles.communities_of(user_id)
-        if await moderates(bot, settings, c.chat_id, user_id)
+        if await moderates(bot, rights, c.chat_id, user_id)
     ]
 
 

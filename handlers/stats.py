@@ -15,7 +15,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from bot.rights import Rights
 from bot.services.communities import CommunitiesService, CommunityView
 from bot.services.members import Actor
 from bot.services.profiles import ProfilesService
@@ -86,11 +86,11 @@ async def cmd_stats_group(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     stats: StatsService,
     group_id: int | None = None,
 ) -> None:
-    if group_id is None or not await is_moderator(bot, message, settings):
+    if group_id is None or not await is_moderator(bot, message, rights):
         await message.reply(not_a_moderator())
         return
     period = period_of(command.args)
@@ -104,7 +104,7 @@ async def cmd_stats_group(
 async def cmd_export_group(
     message: Message,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     stats: StatsService,
     communities: CommunitiesService,
     group_id: int | None = None,
@@ -112,7 +112,7 @@ async def cmd_export_group(
 ) -> None:
     """Sent privately, never in the group: the files name members."""
     community = await communities.by_id(group_id) if group_id is not None else None
-    if community is None or actor is None or not await is_moderator(bot, message, settings):
+    if community is None or actor is None or not await is_moderator(bot, message, rights):
         await message.reply(not_a_moderator())
         return
     if await send_export(bot, actor.user_id, stats, community):
@@ -131,7 +131,7 @@ async def cmd_private(
     command: CommandObject,
     bot: Bot,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     profiles: ProfilesService,
     stats: StatsService,
 ) -> None:
@@ -140,7 +140,7 @@ async def cmd_private(
     if period is None:
         await message.answer(bad_period(command.args))
         return
-    mine = await moderated_by(bot, settings, profiles, actor.user_id)
+    mine = await moderated_by(bot, rights, profiles, actor.user_id)
     act = StatsAct.STATS if is_stats else StatsAct.EXPORT
     if not mine:
         await message.answer(no_group_moderated())
@@ -156,14 +156,12 @@ async def cb_pick(
     callback_data: StatsPickCb,
     bot: Bot,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     stats: StatsService,
 ) -> None:
     """A group chosen from the buttons: its rights are asked of Telegram again, now."""
-    community = await moderated_community(
-        bot, settings, communities, actor.user_id, callback_data.c
-    )
+    community = await moderated_community(bot, rights, communities, actor.user_id, callback_data.c)
     bad_period = callback_data.act == StatsAct.STATS and callback_data.p not in PERIODS
     if community is None or bad_period:
         await query.answer(not_a_moderator(), show_alert=True)

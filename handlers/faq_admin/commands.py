@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from bot.rights import Rights
 from bot.services.communities import CommunitiesService, CommunityView
 from bot.services.faq import FaqService, UnknownEntry
 from bot.services.members import Actor
@@ -55,13 +55,13 @@ async def cmd_faq_verification(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     faq: FaqService,
     group_id: int | None = None,
     actor: Actor | None = None,
 ) -> None:
     """Moderators: `/faq_verification on` (accepted answers wait for /faq_verify) or `off`."""
-    if group_id is None or not await is_moderator(bot, message, settings):
+    if group_id is None or not await is_moderator(bot, message, rights):
         await message.reply(not_a_moderator())
         return
     choice = (command.args or "").strip().lower()
@@ -114,7 +114,7 @@ async def cmd_faq_group(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
+    rights: Rights,
     faq: FaqService,
     communities: CommunitiesService,
     group_id: int | None = None,
@@ -122,7 +122,7 @@ async def cmd_faq_group(
 ) -> None:
     act = COMMANDS[command.command.lower()]
     community = await communities.by_id(group_id) if group_id is not None else None
-    if community is None or not await is_moderator(bot, message, settings):
+    if community is None or not await is_moderator(bot, message, rights):
         await message.reply(not_a_moderator())
         return
     entry_id = entry_of(act, command.args)
@@ -162,7 +162,7 @@ async def cmd_faq_private(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     profiles: ProfilesService,
     faq: FaqService,
 ) -> None:
@@ -171,7 +171,7 @@ async def cmd_faq_private(
     if entry_id is None:
         await message.answer(usage(act))
         return
-    mine = await moderated_by(bot, settings, profiles, actor.user_id)
+    mine = await moderated_by(bot, rights, profiles, actor.user_id)
     if not mine:
         await message.answer(no_group_moderated())
     elif len(mine) > 1:
@@ -188,14 +188,12 @@ async def cb_pick(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     faq: FaqService,
 ) -> None:
     """A group chosen from the buttons: its rights are asked of Telegram again, now."""
-    community = await moderated_community(
-        bot, settings, communities, actor.user_id, callback_data.c
-    )
+    community = await moderated_community(bot, rights, communities, actor.user_id, callback_data.c)
     lists = callback_data.act == FaqAct.VERIFY and callback_data.e == 0
     bad_entry = callback_data.act in NEEDS_ID and not lists and not 0 < callback_data.e <= MAX_ID
     if community is None or bad_entry:
@@ -233,7 +231,7 @@ async def cmd_start_link(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     faq: FaqService,
 ) -> None:
@@ -242,7 +240,7 @@ async def cmd_start_link(
     kind, _sep, rest = (command.args or "").partition("_")
     community_id, _sep, entry = rest.partition("_")
     community = await moderated_community(
-        bot, settings, communities, actor.user_id, entry_id_of(community_id) or 0
+        bot, rights, communities, actor.user_id, entry_id_of(community_id) or 0
     )
     if community is None:
         await message.answer(not_a_moderator())

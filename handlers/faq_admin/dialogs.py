@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
-from bot.config import Settings
+from bot.rights import Rights
 from bot.services.communities import CommunitiesService, CommunityView
 from bot.services.faq import (
     MAX_FAQ_ANSWER,
@@ -126,7 +126,7 @@ async def st_add_review(
     state: FSMContext,
     bot: Bot,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     faq: FaqService,
     clock: Clock,
@@ -142,7 +142,7 @@ async def st_add_review(
     except FaqError as error:
         await message.answer(faq_error_text(error) + " " + _("Send the date again, or -."))
         return
-    await finish_add(bot, state, actor, settings, communities, faq, review)
+    await finish_add(bot, state, actor, rights, communities, faq, review)
 
 
 async def cb_skip(
@@ -151,7 +151,7 @@ async def cb_skip(
     state: FSMContext,
     bot: Bot,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     faq: FaqService,
 ) -> None:
@@ -165,14 +165,14 @@ async def cb_skip(
     if callback_data.step == "t":
         await _ask_review(bot, state, actor.user_id, [])
     else:
-        await finish_add(bot, state, actor, settings, communities, faq, None)
+        await finish_add(bot, state, actor, rights, communities, faq, None)
 
 
 async def finish_add(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     faq: FaqService,
     review: datetime | None,
@@ -181,7 +181,7 @@ async def finish_add(
     data = await state.get_data()
     await state.clear()
     community = await moderated_community(
-        bot, settings, communities, actor.user_id, data["community_id"]
+        bot, rights, communities, actor.user_id, data["community_id"]
     )
     if community is None:
         await bot.send_message(actor.user_id, not_a_moderator())
@@ -225,13 +225,11 @@ async def cb_edit(
     bot: Bot,
     state: FSMContext,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     faq: FaqService,
 ) -> None:
-    community = await moderated_community(
-        bot, settings, communities, actor.user_id, callback_data.c
-    )
+    community = await moderated_community(bot, rights, communities, actor.user_id, callback_data.c)
     if community is None or not 0 < callback_data.e <= MAX_ID:
         await query.answer(not_a_moderator(), show_alert=True)
         return
@@ -271,14 +269,14 @@ async def st_edit_value(
     state: FSMContext,
     bot: Bot,
     actor: Actor,
-    settings: Settings,
+    rights: Rights,
     communities: CommunitiesService,
     faq: FaqService,
     clock: Clock,
 ) -> None:
     data = await state.get_data()
     community = await moderated_community(
-        bot, settings, communities, actor.user_id, data["community_id"]
+        bot, rights, communities, actor.user_id, data["community_id"]
     )
     if community is None:
         await state.clear()

@@ -55,6 +55,13 @@ class Harness:
                 return
         raise AssertionError(f"no message in chat {chat} shows a {button!r} button")
 
+    async def set_status(self, user: User, status: str, group: Chat = GROUP) -> None:
+        """Telegram changes the member's status (promoted, demoted, left) and, as it does for a
+        bot administering the group, tells the bot with a chat_member update."""
+        old = self.fake.status_of(group, user)
+        self.fake.set_chat_member(group, user, status)
+        await self.send(self.fake.chat_member(group, user, user, old, status))
+
     def last_answer(self) -> dict[str, Any]:
         """The bot's answer to the latest button press (answerCallbackQuery)."""
         return list(self.fake.callback_answers.values())[-1]

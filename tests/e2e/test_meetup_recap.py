@@ -199,7 +199,7 @@ async def test_only_a_moderator_can_post_the_recap(h: Harness) -> None:
     assert h.last_text(ALICE.id) == refusal
     await h.say(ALICE, RECAP)  # no dialog was started: not taken as a recap
 
-    h.fake.set_chat_member(GROUP, MARIA, "member")  # no longer an administrator
+    await h.set_status(MARIA, "member")  # no longer an administrator
     await h.press(MARIA, es(h, "📝 Post a recap"))
     assert h.last_answer()["text"] == es(h, refusal)
     await deliver(h)

@@ -254,7 +254,7 @@ async def test_bad_times_links_and_rights_change_nothing(h: Harness) -> None:
         await h.say(BOB, text)
     await tap(h, BOB, "md:public:no")
     await tap(h, BOB, "md:repeat:weekly")
-    h.fake.set_chat_member(GROUP, BOB, "member")
+    await h.set_status(BOB, "member")
     await tap(h, BOB, "md:confirm:create")
     assert "Only the group's administrators" in h.last_text(BOB.id)
     assert await h.all(select(Meetup)) == []

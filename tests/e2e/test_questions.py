@@ -299,7 +299,7 @@ async def test_why_shows_moderators_who_was_asked_and_why(h: Harness) -> None:
     await answered(h)
     await h.say(ALICE, "/why 1", GROUP)
     assert "Only the group's administrators" in h.fake.last_message(GROUP.id)["text"]
-    h.fake.set_chat_member(GROUP, ALICE, "administrator")
+    await h.set_status(ALICE, "administrator")  # promoted: Telegram tells the bot
     await h.say(ALICE, "/why 1", GROUP)
     why = h.fake.last_message(GROUP.id)["text"]
     assert "Question #1 was asked to:" in why

@@ -1029,6 +1029,11 @@ class FakeTelegramAPI:
         self._members.setdefault(chat_id, {})[user_dict["id"]] = member
         return copy.deepcopy(member)
 
+    def status_of(self, chat: Chat | int, user: User | int) -> str:
+        """``user``'s status in ``chat`` as getChatMember would answer now."""
+        chat_id = chat.id if isinstance(chat, Chat) else chat
+        return self._member_status(chat_id, user.id if isinstance(user, User) else user)["status"]
+
     def set_bot_status(self, chat: Chat | int, status: str, **extra: Any) -> dict[str, Any]:
         """Set the bot's own membership in ``chat`` (e.g. "administrator", "kicked")."""
         return self.set_chat_member(chat, self.bot_user, status, **extra)
