@@ -15,7 +15,13 @@ from bot.delivery import Delivery
 from bot.messages import AnswerCb, RequestCb
 from bot.rights import Rights
 from bot.services.members import Actor
-from bot.services.questions import AlreadyVoted, NotYourAnswer, NotYourRequest, QuestionsService
+from bot.services.questions import (
+    AlreadyVoted,
+    AnswerHidden,
+    NotYourAnswer,
+    NotYourRequest,
+    QuestionsService,
+)
 from bot.services.thanks import is_thanks
 from handlers.filters import private, replied_button, replies_to_bot, where
 from handlers.questions import MAX_ID, drop_buttons, question_error_text, submit_answer
@@ -42,12 +48,18 @@ async def cb_answer(
             await query.answer(_("Marked helpful ({count}).").format(count=count))
     except AlreadyVoted:
         await query.answer(_("You have already marked this answer helpful."))
+    except AnswerHidden:
+        await query.answer(hidden_answer(), show_alert=True)
     except NotYourAnswer:
         if callback_data.act == "ok":
             text = _("Only the member who asked can accept an answer.")
         else:
             text = _("You can't mark your own answer helpful.")
         await query.answer(text, show_alert=True)
+
+
+def hidden_answer() -> str:
+    return _("The group's moderators have hidden this answer: it can't be accepted or voted on.")
 
 
 class _Thanks(Filter):
@@ -109,6 +121,9 @@ async def cmd_accept(
         await message.reply(
             _("Only the member who asked, or a moderator of this group, can accept an answer.")
         )
+        return
+    except AnswerHidden:
+        await message.reply(hidden_answer())
         return
     text = _("Accepted: question #{number} is answered. Thank you!").format(number=number)
     waiting = await questions.faq.waiting_entry(button.id)

@@ -14,7 +14,8 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from bot.delivery import Delivery
+from bot.messages import invite_message
 from bot.rights import Rights
 from bot.services.members import Actor
 from bot.services.moderation import (
@@ -192,11 +193,12 @@ async def cmd_suspend(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    settings: Settings,
     rights: Rights,
     moderation: ModerationService,
+    i18n: I18n,
     group_id: int | None = None,
     actor: Actor | None = None,
+    delivery: Delivery | None = None,
 ) -> None:
     if not await _allowed(message, bot, rights, group_id):
         return
@@ -221,6 +223,7 @@ async def cmd_suspend(
             duration=duration,
             reason=reason,
             actor_id=actor.member_id if actor else None,
+            render=lambda invite: invite_message(i18n, invite),
         )
     except BadDuration:
         await message.reply(suspend_usage(duration=duration or "—"))
@@ -228,13 +231,18 @@ async def cmd_suspend(
     except BadReason:
         await message.reply(reason_needed(SUSPEND_EXAMPLE))
         return
-    await message.reply(
-        _("{name} can't ask or answer here until {until}. Reason: {reason}").format(
-            name=escape(view.name),
-            until=local_datetime(view.until, view.timezone),
-            reason=escape(view.reason),
-        )
+    text = _("{name} can't ask or answer here until {until}. Reason: {reason}").format(
+        name=escape(view.name),
+        until=local_datetime(view.until, view.timezone),
+        reason=escape(view.reason),
     )
+    if view.invitations:
+        text += "\n" + _(
+            "{count} question(s) waiting for their answer now go to other members."
+        ).format(count=view.invitations)
+    await message.reply(text)
+    if delivery is not None:
+        delivery.wake()
 
 
 async def cmd_unsuspend(

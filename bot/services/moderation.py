@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.faq import FaqService
+from bot.services.questions import QuestionsService, Render
 from storage.db import transaction
 from storage.models import Answer, Community, Member, Question, Suspension
 from storage.repos.faq import FaqRepo
@@ -113,6 +114,7 @@ class SuspensionView:
     until: datetime
     timezone: str  # the community's
     reason: str
+    invitations: int = 0  # waiting for them, ended: the next-best peers were invited instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,9 +289,11 @@ class ModerationService:
         duration: str,
         reason: str | None,
         actor_id: int | None,
+        render: Render | None = None,
     ) -> SuspensionView:
         """The member may not ask or answer here for `duration` (a new suspension replaces
-        one still running). Raises BadDuration, BadReason, UnknownTarget, changing nothing."""
+        one still running); the invitations waiting for them end and, with `render`, pass to
+        the next-best peers. Raises BadDuration, BadReason, UnknownTarget, changing nothing."""
         length = parse_duration(duration)
         why = checked_reason(reason)
         assert why is not None
@@ -309,15 +313,25 @@ class ModerationService:
                     created_at=now,
                 )
             )
+            invitations = 0
+            if render is not None:
+                questions = QuestionsService(self.session, self.clock)
+                invitations = await questions.withdraw_member(community_id, member.id, render)
             details = {
                 "reason": why,
                 "name": _name(member),
                 "duration": duration.strip().lower(),
                 "until": suspension.until.isoformat(),
+                "invitations": invitations,
             }
             await self._audit(community_id, actor_id, "suspend", "member", member.id, details, now)
             return SuspensionView(
-                _name(member), member.user_id, suspension.until, community.timezone, why
+                _name(member),
+                member.user_id,
+                suspension.until,
+                community.timezone,
+                why,
+                invitations,
             )
 
     async def unsuspend(

@@ -90,6 +90,11 @@ class AlreadyVoted(QuestionError):
     pass
 
 
+class AnswerHidden(QuestionError):
+    """The answer, or its question, was hidden by a moderator: it can be neither accepted nor
+    marked helpful."""
+
+
 class NotYourQuestion(QuestionError):
     """Closing a question that is not this member's, or that does not exist here."""
 
@@ -572,13 +577,16 @@ class QuestionsService:
         )
 
     async def _own_request(
-        self, request_id: int, member_id: int
+        self, request_id: int, member_id: int, *, answering: bool = False
     ) -> tuple[RoutingRequest, Question, Community]:
-        """The request behind a button, if it is this member's and still open."""
+        """The request behind a button, if it is this member's and still open. `answering`:
+        a suspended member is told so first (their invitations ended when suspended)."""
         found = await self.repo.request_with_question(request_id)
         if found is None:
             raise NotYourRequest()
         request, question, community = found
+        if answering and request.member_id == member_id:
+            await self._not_suspended(community, member_id)
         if (
             request.member_id != member_id
             or request.status not in OPEN_REQUEST
@@ -649,8 +657,9 @@ class QuestionsService:
     async def open_request(self, request_id: int, member_id: int) -> OpenRequest:
         """Check that this member may answer through this request (the Answer button)."""
         async with transaction(self.session, write=False):
-            request, question, community = await self._own_request(request_id, member_id)
-            await self._not_suspended(community, member_id)
+            request, question, _community = await self._own_request(
+                request_id, member_id, answering=True
+            )
             return OpenRequest(request.id, question.number, question.text)
 
     async def decline(self, request_id: int, member_id: int, render: Render) -> int:
@@ -669,9 +678,20 @@ class QuestionsService:
         already), so that the change commits or rolls back with what the caller records."""
         return contextlib.nullcontext() if joined else transaction(self.session, write=True)
 
-    async def reroute(self, request_id: int, render: Render, *, joined: bool = False) -> int:
+    async def withdraw_member(self, community_id: int, member_id: int, render: Render) -> int:
+        """The member may not answer here for now (suspended): each invitation still waiting
+        for them ends, and the next-best peer is invited instead, in the caller's write
+        transaction. Returns how many invitations ended."""
+        withdrawn = await self.repo.open_requests_of_member(community_id, member_id)
+        for request_id in withdrawn:
+            await self.reroute(request_id, render, joined=True, status="expired")
+        return len(withdrawn)
+
+    async def reroute(
+        self, request_id: int, render: Render, *, joined: bool = False, status: str = "unreachable"
+    ) -> int:
         """The invitation of `request_id` could not be delivered (the peer blocked the bot,
-        say): the request is marked unreachable and the next-best peer is invited instead.
+        say): the request is marked `status` (unreachable) and the next-best peer is invited.
         Returns how many were invited (0 if the request was no longer open). `joined`: inside
         the caller's write transaction (the outbox's, recording the failed delivery)."""
         now = self.clock.now()
@@ -683,7 +703,7 @@ class QuestionsService:
             if request.status not in OPEN_REQUEST or question.status == "closed":
                 return 0
             await self.repo.lock_question(question.id)  # one next peer at a time
-            request.status = "unreachable"
+            request.status = status
             tag_ids = await self.repo.question_tag_ids(question.id)
             labels = tuple(t.label for t in await self.tags.by_ids(community.id, tag_ids))
             return await self._invite(question, community, tag_ids, labels, render, now, k=1)
@@ -758,8 +778,9 @@ class QuestionsService:
             raise AnswerTooLong(units(body))
         now = self.clock.now()
         async with transaction(self.session, write=True):
-            request, question, community = await self._own_request(request_id, member_id)
-            await self._not_suspended(community, member_id)
+            request, question, community = await self._own_request(
+                request_id, member_id, answering=True
+            )
             request.status, request.responded_at = "answered", now
             answer = await self.repo.add_answer(question.id, member_id, body, now)
             if question.first_answer_at is None:
@@ -816,7 +837,7 @@ class QuestionsService:
                 raise NotYourAnswer()
             answer, question = found
             if answer.hidden_at is not None or question.hidden_at is not None:  # by a moderator
-                raise NotYourAnswer()
+                raise AnswerHidden()
             asker = member_id is not None and question.asker_id == member_id
             if not asker and (moderating is None or question.community_id != moderating):
                 raise NotYourAnswer()
@@ -851,6 +872,8 @@ class QuestionsService:
             ):
                 raise NotYourAnswer()
             answer, question = found
+            if answer.hidden_at is not None or question.hidden_at is not None:  # by a moderator
+                raise AnswerHidden()
             if not await self.repo.add_vote(answer.id, member_id, "helpful", now):
                 raise AlreadyVoted()
             count = await self.repo.count_helpful(answer.id)  # in SQL: concurrent votes add up
@@ -870,9 +893,7 @@ class QuestionsService:
         try:
             await self.helpful(answer_id, member_id)
             counted = True
-        except AlreadyVoted:
-            counted = False
-        except NotYourAnswer:
+        except (AlreadyVoted, NotYourAnswer, AnswerHidden):
             counted = False
         async with transaction(self.session, write=False):
             found = await self.repo.answer_with_question(answer_id)
@@ -882,6 +903,8 @@ class QuestionsService:
         may_accept = (
             question.asker_id == member_id
             and question.status == "open"
+            and answer.hidden_at is None
+            and question.hidden_at is None
             and answer.author_id != member_id
         )
         return Thanks(question.number, counted, may_accept, question.anonymous)

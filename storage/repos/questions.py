@@ -625,6 +625,20 @@ class QuestionsRepo:
         if community is not None:
             community.open_answering = enabled
 
+    async def open_requests_of_member(self, community_id: int, member_id: int) -> list[int]:
+        """The member's invitations in the community that are still waiting for them."""
+        rows = await self.session.scalars(
+            select(RoutingRequest.id)
+            .join(Question, Question.id == RoutingRequest.question_id)
+            .where(
+                Question.community_id == community_id,
+                RoutingRequest.member_id == member_id,
+                RoutingRequest.status.in_(OPEN_REQUEST),
+            )
+            .order_by(RoutingRequest.id)
+        )
+        return list(rows)
+
     async def has_open_request(self, question_id: int) -> bool:
         found = await self.session.scalar(
             select(RoutingRequest.id)

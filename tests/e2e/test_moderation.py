@@ -9,12 +9,20 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.timefmt import local_datetime
-from storage.models import Answer, AuditEntry, Question, RoutingRequest, Suspension
+from storage.models import (
+    Answer,
+    AnswerVote,
+    AuditEntry,
+    Community,
+    Question,
+    RoutingRequest,
+    Suspension,
+)
 from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, OLGA, Harness
 from tests.e2e.test_edge_cases import as_anonymous_admin
 from tests.e2e.test_faq import accepted
 from tests.e2e.test_faq_admin import es
-from tests.e2e.test_questions import CHEN, deliver, group_with_experts
+from tests.e2e.test_questions import CHEN, answered, deliver, group_with_experts
 from tests.fakes.telegram_api import Chat, User
 
 OTHER = Chat(-1001000000002, "supergroup", title="Water Engineers")
@@ -261,3 +269,44 @@ async def test_an_expert_suspended_after_the_invitation_cannot_answer_it(h: Harn
     await h.say(BOB, "Use the cadastral layer.", reply_to=invitation)
     assert "paused your asking and answering" in h.last_text(BOB.id)
     assert await h.all(select(Answer)) == []
+
+
+async def test_a_suspended_experts_waiting_invitation_goes_to_the_next_peer(h: Harness) -> None:
+    await group_with_experts(h)
+    await maria_moderates(h)
+    h.fake.set_chat_member(GROUP, MARIA, "administrator")
+    async with h.db.session() as session:  # one peer per round: Bob first (alphabetically)
+        community = await session.scalar(select(Community))
+        community.routing_fanout = 1
+        await session.commit()
+    await h.say(ALICE, "/ask Which #GIS layers for zoning?", GROUP)
+    await deliver(h)
+    first = (await h.one(select(RoutingRequest))).member_id
+    suspended, other = (BOB, CHEN) if first == (await h.member(BOB)).id else (CHEN, BOB)
+    await h.say(MARIA, f"/suspend @{suspended.username} 1d rude replies", GROUP)
+    assert es(h, "{count} question(s) waiting for their answer now go to other members.").format(
+        count=1
+    ) in h.last_text(GROUP.id)
+    assert await deliver(h) == 1
+    assert "Which #GIS layers for zoning?" in h.last_text(other.id)
+    requests = {r.member_id: r.status for r in await h.all(select(RoutingRequest))}
+    assert requests == {
+        (await h.member(suspended)).id: "expired",
+        (await h.member(other)).id: "sent",
+    }
+    await h.press(suspended, "✍️ Answer", suspended.id)
+    assert "paused your asking and answering" in h.last_text(suspended.id)
+
+
+async def test_a_hidden_answer_can_be_neither_voted_on_nor_accepted(h: Harness) -> None:
+    await answered(h)
+    await maria_moderates(h)
+    answer = await h.one(select(Answer))
+    await h.say(MARIA, f"/hide a{answer.id} unsafe advice", GROUP)
+    await h.press(ALICE, "👍 Helpful", ALICE.id)
+    hidden = "The group's moderators have hidden this answer: it can't be accepted or voted on."
+    assert h.last_answer()["text"] == hidden
+    await h.press(ALICE, "✅ Accept", ALICE.id)
+    assert h.last_answer()["text"] == hidden
+    assert await h.all(select(AnswerVote)) == []
+    assert (await h.one(select(Question))).status == "open"
