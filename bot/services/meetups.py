@@ -28,10 +28,20 @@ LINKED = ("going", "maybe")  # answers that get the join link and the reminders
 RECURRENCES = ("weekly", "monthly")
 MAX_TITLE, MAX_DESCRIPTION = 200, 2000
 MIN_MINUTES, MAX_MINUTES = 5, 12 * 60
-REMINDERS = (("day", timedelta(hours=24)), ("hour", timedelta(hours=1)))
+HOUR_BEFORE = timedelta(hours=1)
+REMINDERS = (("day", timedelta(hours=24)), ("hour", HOUR_BEFORE))
 # Hosts whose https links a moderator may give (Zoom, Google Meet, Jitsi).
 _HOSTS = ("zoom.us", "zoom.com", "meet.google.com", "meet.jit.si", "8x8.vc")
 INVITE_KIND = "meetup_invite"  # the group's invitation: its message id is kept (posted())
+
+
+def settle_reminders(meetup: Meetup, now: datetime) -> None:
+    """A reminder whose time has already come when the members are told of the meetup (it
+    was created, moved or recurred less than a day or an hour before it starts) is not sent:
+    the invitation or the notice just said when it is. The hour's makes the day's needless."""
+    for name, before in REMINDERS:
+        if meetup.starts_at - before <= now:
+            setattr(meetup, f"reminded_{name}_at", now)
 
 
 class MeetupError(Exception):
@@ -185,6 +195,7 @@ class MeetupsService:
                 created_at=now,
                 updated_at=now,
             )
+            settle_reminders(meetup, now)
             await self.repo.add(meetup)
             await self._audit(meetup, actor_id, "meetup_add", {"starts_at": starts_at.isoformat()})
             if write is not None:
@@ -274,6 +285,7 @@ class MeetupsService:
             meetup.starts_at = parse_local_datetime(when, community.timezone, now)
             meetup.sequence += 1
             meetup.reminded_day_at = meetup.reminded_hour_at = None
+            settle_reminders(meetup, now)
             meetup.updated_at = now
             await self._tell_answered(meetup, "moved", write)
             await self._tell_group(meetup, "moved", write)
@@ -296,6 +308,8 @@ class MeetupsService:
                         continue  # another instance has it
                     meetup = await self._meetup(meetup_id)
                     await self.session.refresh(meetup)
+                    if name == "day" and meetup.starts_at - HOUR_BEFORE <= now:
+                        continue  # late (the bot was down): the hour's reminder goes instead
                     await self._remind(meetup, f"reminder_{name}", write)
                     claimed += 1
         return claimed
@@ -413,6 +427,7 @@ class MeetupsService:
                 await self.session.refresh(meetup)
                 community = await self._community(meetup.community_id)
                 nxt = self._next_of(meetup, community.timezone, now)
+                settle_reminders(nxt, now)
                 await self.repo.add(nxt)
                 await self._audit(nxt, None, "meetup_add", {"starts_at": nxt.starts_at.isoformat()})
                 await self._invite(nxt, community, write)

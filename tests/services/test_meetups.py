@@ -227,7 +227,7 @@ async def test_the_group_reminder_names_those_who_cannot_be_messaged(
     await services().meetups.rsvp(meetup.id, people["cy"].member_id, "maybe", letters)
     await services().meetups.rsvp(meetup.id, people["ben"].member_id, "cant", letters)
     clock.current = meetup.starts_at - timedelta(minutes=50)
-    assert await services().meetups.remind(letters) == 2  # the day's is late but still due
+    assert await services().meetups.remind(letters) == 1  # the day's is late: the hour's only
     texts = [t for _, t in await outbox(db)]
     assert f"reminder_hour:{meetup.id}:group:Cy" in texts
     assert f"reminder_hour:{meetup.id}:Ana" in texts and not any(":Ben" in t for t in texts)
@@ -286,3 +286,40 @@ async def test_a_cancelled_recurring_meetup_ends_its_series(services, people, db
     await services().meetups.cancel(people["c"], meetup.id, None, write)
     clock.current = meetup.starts_at + timedelta(minutes=1)
     assert await services().meetups.recur(letters) == 0
+
+
+async def test_a_meetup_announced_within_a_reminder_window_skips_that_reminder(
+    services, people, db, clock
+) -> None:
+    """Created 20 hours ahead: the invitation says when it is, so no "tomorrow" reminder comes
+    right after it; the hour's reminder still does. One created 30 minutes ahead gets none."""
+    soon = clock.now() + timedelta(hours=20)
+    when = soon.astimezone(ZoneInfo("America/Lima")).strftime("%d.%m.%Y %H:%M")
+    meetup = await create(services, people, when=when)
+    await services().meetups.rsvp(meetup.id, people["ana"].member_id, "going", write)
+    before = len(await outbox(db))
+    clock.advance(minutes=1)
+    assert await services().meetups.remind(write) == 0
+    clock.current = meetup.starts_at - timedelta(minutes=59)
+    assert await services().meetups.remind(write) == 1
+    assert [t for _, t in (await outbox(db))[before:]] == [
+        f"reminder_hour:{meetup.id}:Ana",
+        f"reminder_hour:{meetup.id}:group",
+    ]
+    imminent = clock.now() + timedelta(minutes=30)
+    when = imminent.astimezone(ZoneInfo("America/Lima")).strftime("%d.%m.%Y %H:%M")
+    await create(services, people, when=when)
+    clock.advance(minutes=1)
+    assert await services().meetups.remind(write) == 0
+
+
+async def test_after_a_downtime_only_the_hours_reminder_goes(services, people, db, clock) -> None:
+    meetup = await create(services, people)
+    await services().meetups.rsvp(meetup.id, people["ana"].member_id, "going", write)
+    before = len(await outbox(db))
+    clock.current = meetup.starts_at - timedelta(minutes=20)  # down through the day's time
+    await services().meetups.remind(write)
+    assert [t for _, t in (await outbox(db))[before:]] == [
+        f"reminder_hour:{meetup.id}:Ana",
+        f"reminder_hour:{meetup.id}:group",
+    ]
