@@ -26,6 +26,11 @@ ACTIONS = {
     ("faq_delete", "faq_entry"): N_("deleted FAQ entry #{id}"),
     ("faq_restore", "faq_entry"): N_("restored FAQ entry #{id}"),
     ("faq_verify", "faq_entry"): N_("verified FAQ entry #{id}"),
+    ("faq_verification", "community"): N_("set FAQ verification: {value}"),
+    ("setting", "community"): N_("set {setting}: {value}"),
+    ("topic_add", "tag"): N_("added the topic “{label}”"),
+    ("topic_remove", "tag"): N_("removed the topic “{label}”"),
+    ("topic_synonym", "tag"): N_("gave the topic “{label}” the synonym “{synonym}”"),
 }
 
 
@@ -76,6 +81,10 @@ def _what(line: AuditLine) -> str:
         number=details.get("number", "?"),
         name=escape(str(details.get("name", "?"))),
         duration=escape(str(details.get("duration", "?"))),
+        setting=escape(str(details.get("setting", "?"))),
+        value=escape(str(details.get("value", details.get("enabled", "?")))),
+        label=escape(str(details.get("label", "?"))),
+        synonym=escape(str(details.get("synonym", "?"))),
     )
 
 
