@@ -39,7 +39,7 @@ async def cmd_help_private(message: Message) -> None:
         + _(
             "/settings — the group's settings (language, timezone, routing, quiet hours, "
             "welcome, forum topics), with buttons, here or in the group; /topics — its topics: "
-            "/topics add <topic>, /topics remove <topic>, /topics synonym <topic> = <synonym>."
+            "/topics add TOPIC, /topics remove TOPIC, /topics synonym TOPIC = SYNONYM."
         )
     )
 

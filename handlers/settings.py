@@ -34,6 +34,7 @@ from handlers.rights import is_moderator, moderated_by, moderated_community
 from handlers.settings_texts import (
     ask_text,
     asked_privately,
+    bad_button,
     bad_value,
     choices_text,
     menu_text,
@@ -120,7 +121,7 @@ async def cb_settings(
         topic = message.message_thread_id if in_topic else None
         view = await _change(community_settings, community.id, act, value, actor_id, topic)
     except (SettingError, ValueError):
-        await query.answer(not_a_moderator(), show_alert=True)
+        await query.answer(bad_button(), show_alert=True)
         return
     await query.answer(saved() if act not in (SetAct.PICK, SetAct.MENU) else None)
     await _show(message, view, in_topic)

@@ -101,6 +101,10 @@ def not_a_moderator() -> str:
     return _("Only the group's administrators can change its settings. Nothing was changed.")
 
 
+def bad_button() -> str:
+    return _("That button is out of date. Send /settings again. Nothing was changed.")
+
+
 def no_private_chat() -> str:
     return _(
         "I can't write to you privately yet. Open a chat with me (tap my name, then Start) "

@@ -1,6 +1,6 @@
 """/topics (moderators, in the group): the group's curated topics with their synonyms;
-`/topics add <topic>`, `/topics remove <topic>`, `/topics synonym <topic> = <synonym>` (or
-`/topics synonym <topic> <synonym>` for a one-word topic). Bad input is explained and changes
+`/topics add TOPIC`, `/topics remove TOPIC`, `/topics synonym TOPIC = SYNONYM` (or
+`/topics synonym TOPIC SYNONYM` for a one-word topic). Bad input is explained and changes
 nothing."""
 
 from html import escape
@@ -30,14 +30,14 @@ USAGE_EXAMPLE = "/topics synonym urban planning = zoning"
 
 def usage() -> str:
     return _(
-        "Use /topics to list the topics, /topics add <topic>, /topics remove <topic>, or "
-        "/topics synonym <topic> = <synonym>, e.g. {example}. Nothing was changed."
+        "Use /topics to list the topics, /topics add TOPIC, /topics remove TOPIC, or "
+        "/topics synonym TOPIC = SYNONYM, e.g. {example}. Nothing was changed."
     ).format(example=escape(USAGE_EXAMPLE))
 
 
 def topics_text(topics: list[TopicView]) -> str:
     if not topics:
-        return _("This group has no topics yet. Add one: /topics add <topic>.")
+        return _("This group has no topics yet. Add one: /topics add TOPIC.")
     lines = [_("<b>Topics</b> ({count}):").format(count=len(topics))]
     for topic in topics:
         line = "• " + escape(topic.label)

@@ -648,11 +648,6 @@ class QuestionsService:
                 request.status = "sent"
             return OpenRequest(request.id, question.number, question.text)
 
-    async def set_open_answering(self, community_id: int, enabled: bool) -> None:
-        """The moderators' choice: may any member answer, or only the peers asked?"""
-        async with transaction(self.session, write=True):
-            await self.repo.set_open_answering(community_id, enabled)
-
     async def open_request(self, request_id: int, member_id: int) -> OpenRequest:
         """Check that this member may answer through this request (the Answer button)."""
         async with transaction(self.session, write=False):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.schedules import next_firing, parse_weekly
-from bot.services.availability import parse_quiet_hours, parse_timezone
+from bot.services.availability import clock_time, parse_quiet_hours, parse_timezone
 from bot.services.faq import FaqService
 from storage.db import transaction
 from storage.models import Community, DigestSchedule, PromptSchedule
@@ -149,7 +149,7 @@ class SettingsService:
     async def set_quiet(self, community_id: int, text: str, actor: int | None) -> SettingsView:
         """`22:00-07:00` or `off`; raises AvailabilityError."""
         quiet = parse_quiet_hours(text)
-        value = f"{quiet[0]}-{quiet[1]}" if quiet else "off"
+        value = f"{clock_time(quiet[0])}–{clock_time(quiet[1])}" if quiet else "off"
         start, end = quiet or (None, None)
         return await self._set(
             community_id, actor, "quiet_hours", value, quiet_from=start, quiet_to=end

@@ -620,11 +620,6 @@ class QuestionsRepo:
             )
         )
 
-    async def set_open_answering(self, community_id: int, enabled: bool) -> None:
-        community = await self.session.get(Community, community_id)
-        if community is not None:
-            community.open_answering = enabled
-
     async def has_open_request(self, question_id: int) -> bool:
         found = await self.session.scalar(
             select(RoutingRequest.id)

@@ -64,8 +64,9 @@ async def test_choices_and_toggles_change_with_a_press(h: Harness) -> None:
 
     await h.say(BOB, "/audit", GROUP)
     audit = h.last_text(GROUP.id)
-    assert "set routing_fanout: 1" in audit and "set escalation_hours: 48" in audit
-    assert "set FAQ verification: True" in audit
+    assert "set peers asked per round: 1" in audit
+    assert "set hours before the next round: 48" in audit
+    assert "set open answering: on" in audit and "set FAQ verification: on" in audit
 
 
 async def test_language_change_makes_the_group_hear_another_language(h: Harness) -> None:
