@@ -18,6 +18,8 @@ from storage.models import (
     Tag,
 )
 from tests.e2e.conftest import ALICE, BOB, GROUP, OLGA, Harness
+from tests.e2e.test_edge_cases import as_anonymous_admin
+from tests.e2e.test_meetups import invitation, plan
 from tests.e2e.test_prompts import fire
 from tests.e2e.test_questions import CHEN, deliver, group_with_experts
 from tests.fakes.telegram_api import Chat
@@ -173,6 +175,18 @@ async def test_prompts_and_meetups_go_to_the_chosen_forum_topic(h: Harness) -> N
     post = h.fake.last_message(FORUM.id)
     assert post["text"].startswith("💬") and post["message_thread_id"] == TOPIC
 
+    meetup = await plan(h, BOB, FORUM)  # /meetup sent in the general chat
+    await deliver(h)
+    assert (await invitation(h, meetup.id, FORUM.id))["message_thread_id"] == TOPIC
+
+    # The topic is deleted: the next prompt goes to the general chat instead of being lost.
+    h.fake.fail("sendMessage", error_code=400, description="Bad Request: message thread not found")
+    h.clock.advance(days=7)
+    assert await fire(h) == 1
+    await deliver(h)
+    post = h.fake.last_message(FORUM.id)
+    assert post["text"].startswith("💬") and "message_thread_id" not in post
+
     await h.press(BOB, "Prompts: any topic", FORUM.id)
     assert (await community(h, FORUM)).prompt_thread_id is None
 
@@ -207,3 +221,15 @@ async def test_topics_vocabulary_with_synonyms(h: Harness) -> None:
     await h.say(BOB, "/audit", GROUP)
     assert "removed the topic “Urban Planning”" in h.last_text(GROUP.id)
     assert CHEN  # the experts of group_with_experts
+
+
+async def test_an_anonymous_admin_is_recorded_as_the_group(h: Harness) -> None:
+    await bob_moderates(h)
+    await h.send(as_anonymous_admin(h.fake.text_update(BOB, "/topics add Budgeting", GROUP)))
+    assert "“Budgeting” is a topic now." in h.last_text(GROUP.id)
+    await h.send(as_anonymous_admin(h.fake.text_update(BOB, "/settings", GROUP)))
+    assert "Settings of Municipal Planners" in h.last_text(GROUP.id)
+    [entry] = await h.all(select(AuditEntry))
+    assert entry.actor_id is None and entry.details["as_group"] is True
+    await h.say(BOB, "/audit", GROUP)
+    assert "an administrator posting as the group added the topic" in h.last_text(GROUP.id)
