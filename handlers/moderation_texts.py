@@ -45,6 +45,8 @@ SETTINGS = {
     "meetups_topic": N_("the meetups' topic"),
 }
 
+SETTING_VALUES = {"default": N_("the default"), "custom": N_("the group's own"), "off": N_("off")}
+
 
 def hide_usage(replied: bool) -> str:
     if replied:
@@ -103,6 +105,8 @@ def _what(line: AuditLine) -> str:
 def _shown(value: object) -> str:
     if isinstance(value, bool):
         return _("on") if value else _("off")
+    if isinstance(value, str) and value in SETTING_VALUES:
+        return _(SETTING_VALUES[value])
     return escape(str(value))
 
 

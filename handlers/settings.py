@@ -3,25 +3,23 @@ that group's (in a forum topic it can also send prompts or meetups there); in th
 it is for a group the moderator administers, picked with buttons when several. A button proves
 nothing: every press asks Telegram again whether the presser administers that group, and its
 value must be one the menu offers. What has to be typed (timezone, quiet hours, welcome text)
-is asked for in the private chat, one message, /cancel to leave."""
+is asked for in the private chat (handlers.settings_dialog)."""
 
 import logging
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.services.availability import AvailabilityError
 from bot.services.communities import CommunitiesService
 from bot.services.members import Actor
 from bot.services.profiles import ProfilesService
 from bot.services.settings import BadChoice, SettingError, SettingsService, SettingsView
+from handlers import settings_dialog as dialog
 from handlers.filters import groups, private, private_or_commands, where
 from handlers.keyboards.settings import (
     SetAct,
@@ -32,23 +30,14 @@ from handlers.keyboards.settings import (
 )
 from handlers.rights import is_moderator, moderated_by, moderated_community
 from handlers.settings_texts import (
-    ask_text,
-    asked_privately,
     bad_button,
-    bad_value,
     choices_text,
     menu_text,
-    no_private_chat,
     not_a_moderator,
     saved,
 )
 
 log = logging.getLogger(__name__)
-TYPED = ("tz", "quiet", "wel")
-
-
-class SettingInput(StatesGroup):
-    value = State()  # data: community_id, which, and the menu to refresh (chat, message, topic)
 
 
 async def cmd_settings_group(
@@ -113,7 +102,9 @@ async def cb_settings(
     actor_id = actor.member_id if actor else None
     try:
         if act == SetAct.ASK:
-            await _ask(query, bot, fsm_storage, community_settings, community.id, value, in_topic)
+            await dialog.ask(
+                query, bot, fsm_storage, community_settings, community.id, value, in_topic
+            )
             return
         if act == SetAct.CHOOSE:
             await _choices(query, community_settings, community.id, value)
@@ -175,88 +166,6 @@ async def _choices(
         log.warning("settings choices not shown: %s", error)
 
 
-async def _ask(
-    query: CallbackQuery,
-    bot: Bot,
-    storage: BaseStorage,
-    service: SettingsService,
-    community_id: int,
-    which: str,
-    in_topic: bool,
-) -> None:
-    """The typed settings are asked for in the private chat, whichever chat the menu is in."""
-    view = await service.view(community_id)
-    if which not in TYPED or view is None:
-        raise BadChoice()
-    user_id = query.from_user.id
-    try:
-        await bot.send_message(user_id, ask_text(which, view))
-    except TelegramAPIError:
-        await query.answer(no_private_chat(), show_alert=True)
-        return
-    state = FSMContext(storage, StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))
-    await state.clear()
-    await state.set_state(SettingInput.value)
-    menu = query.message
-    await state.update_data(
-        community_id=community_id,
-        which=which,
-        menu_chat=menu.chat.id if menu else None,
-        menu_message=menu.message_id if menu else None,
-        in_topic=in_topic,
-    )
-    private_menu = menu is not None and menu.chat.id == user_id
-    await query.answer(None if private_menu else asked_privately())
-
-
-async def st_value(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    actor: Actor,
-    settings: Settings,
-    communities: CommunitiesService,
-    community_settings: SettingsService,
-) -> None:
-    data = await state.get_data()
-    community = await moderated_community(
-        bot, settings, communities, actor.user_id, data["community_id"]
-    )
-    if community is None:
-        await state.clear()
-        await message.answer(not_a_moderator())
-        return
-    text, which = message.text or "", data["which"]
-    try:
-        if which == "tz":
-            view = await community_settings.set_timezone(community.id, text, actor.member_id)
-        elif which == "quiet":
-            view = await community_settings.set_quiet(community.id, text, actor.member_id)
-        else:
-            view = await community_settings.set_welcome(community.id, text, actor.member_id)
-    except (AvailabilityError, SettingError) as error:
-        await message.answer(bad_value(error))
-        return
-    await state.clear()
-    await message.answer(
-        saved() + "\n\n" + menu_text(view), reply_markup=menu_keyboard(view, in_topic=False)
-    )
-    if data.get("menu_chat") not in (None, message.chat.id):  # the group's menu shows it too
-        try:
-            await bot.edit_message_text(
-                menu_text(view),
-                chat_id=data["menu_chat"],
-                message_id=data["menu_message"],
-                reply_markup=menu_keyboard(view, in_topic=bool(data.get("in_topic"))),
-            )
-        except TelegramAPIError as error:
-            log.warning("settings menu in chat %s not refreshed: %s", data["menu_chat"], error)
-
-
-async def st_not_text(message: Message) -> None:
-    await message.answer(_("Please send it as a text message, or /cancel."))
-
-
 async def _show(message: Message, view: SettingsView, in_topic: bool) -> None:
     try:
         await message.edit_text(
@@ -271,9 +180,9 @@ def setup() -> Router:
     router.message.filter(private_or_commands)
     router.message.register(cmd_settings_group, Command("settings"), groups)
     router.message.register(cmd_settings_private, Command("settings"), private)
-    typing = StateFilter(SettingInput.value)
+    typing = StateFilter(dialog.SettingInput.value)
     text, not_command = where(F.text), where(~F.text.startswith("/"))
-    router.message.register(st_value, typing, private, text, not_command)
-    router.message.register(st_not_text, typing, private, where(~F.text))
+    router.message.register(dialog.st_value, typing, private, text, not_command)
+    router.message.register(dialog.st_not_text, typing, private, where(~F.text))
     router.callback_query.register(cb_settings, SettingsCb.filter())
     return router

@@ -233,3 +233,19 @@ async def test_an_anonymous_admin_is_recorded_as_the_group(h: Harness) -> None:
     assert entry.actor_id is None and entry.details["as_group"] is True
     await h.say(BOB, "/audit", GROUP)
     assert "an administrator posting as the group added the topic" in h.last_text(GROUP.id)
+
+
+async def test_a_moderator_of_two_groups_picks_one_in_private(h: Harness) -> None:
+    await bob_moderates(h)
+    await h.add_bot_to_group(by=BOB, group=OTHER)
+    h.fake.set_chat_member(OTHER, BOB, "administrator")
+    await h.say(BOB, "hello", OTHER)
+    await h.say(BOB, "/settings")
+    assert h.last_text(BOB.id) == "Which group's settings?"
+    await h.press(BOB, "Other Planners", BOB.id)
+    assert "Settings of Other Planners" in h.last_text(BOB.id)
+
+    h.fake.set_chat_member(OTHER, BOB, "member")  # no longer an administrator there
+    await h.press(BOB, "Open answering: off", BOB.id)
+    assert "Only the group's administrators" in h.last_answer()["text"]
+    assert not (await community(h, OTHER)).open_answering
