@@ -94,7 +94,7 @@ async def measure(url: str, community: Community, questions: int, backend: str) 
                 tags = ids.new_question_tags[question_id]
                 t0 = time.perf_counter()
                 async with transaction(session, write=False):
-                    top, facts = await service._choose(question, row.id, tags, set(), now, 3)
+                    top, facts = await service._choose(question, row, tags, set(), now, 3)
                 t1 = time.perf_counter()
                 async with transaction(session, write=False):
                     await search.top(session, INDEX, row.id, query_terms(question.text), 10)

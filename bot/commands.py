@@ -88,6 +88,8 @@ def admin_commands() -> list[BotCommand]:
         ),
         BotCommand(command="unsuspend", description=_("Lift a member's suspension")),
         BotCommand(command="audit", description=_("The latest moderation and FAQ changes")),
+        BotCommand(command="settings", description=_("The group's settings, with buttons")),
+        BotCommand(command="topics", description=_("The group's topics and their synonyms")),
     ]
 
 

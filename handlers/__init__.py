@@ -20,13 +20,17 @@ def get_routers() -> list[Router]:
         prompts,
         questions,
         rights,
+        settings,
         stats,
+        topics,
     )
 
     return [
         communities.setup(),  # membership events first: they are not commands
         rights.setup_as_the_group(),  # posting as the group: only what needs no member
         moderation.setup(),  # moderators' commands, also in reply to the bot: before replies
+        settings.setup(),  # the settings menu; its typed step (state-filtered) before any dialog
+        topics.setup(),  # moderators' topic vocabulary
         prompts.setup_replies(),  # replies to a posted prompt: counted, before answers
         answers.setup(),  # replies to an invitation or an answer: before any dialog step
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match

@@ -35,6 +35,12 @@ async def cmd_help_private(message: Message) -> None:
             "/faq_verify with its number; /faq_stale — entries past their review date. Here "
             "or in the group."
         )
+        + "\n"
+        + _(
+            "/settings — the group's settings (language, timezone, routing, quiet hours, "
+            "welcome, forum topics), with buttons, here or in the group; /topics — its topics: "
+            "/topics add TOPIC, /topics remove TOPIC, /topics synonym TOPIC = SYNONYM."
+        )
     )
 
 

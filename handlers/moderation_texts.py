@@ -26,7 +26,26 @@ ACTIONS = {
     ("faq_delete", "faq_entry"): N_("deleted FAQ entry #{id}"),
     ("faq_restore", "faq_entry"): N_("restored FAQ entry #{id}"),
     ("faq_verify", "faq_entry"): N_("verified FAQ entry #{id}"),
+    ("faq_verification", "community"): N_("set FAQ verification: {value}"),
+    ("setting", "community"): N_("set {setting}: {value}"),
+    ("topic_add", "tag"): N_("added the topic “{label}”"),
+    ("topic_remove", "tag"): N_("removed the topic “{label}”"),
+    ("topic_synonym", "tag"): N_("gave the topic “{label}” the synonym “{synonym}”"),
 }
+# The settings' names in the log (bot.services.settings records them).
+SETTINGS = {
+    "language": N_("language"),
+    "timezone": N_("timezone"),
+    "routing_fanout": N_("peers asked per round"),
+    "escalation_hours": N_("hours before the next round"),
+    "quiet_hours": N_("quiet hours"),
+    "open_answering": N_("open answering"),
+    "welcome_text": N_("welcome text"),
+    "prompts_topic": N_("the prompts' topic"),
+    "meetups_topic": N_("the meetups' topic"),
+}
+
+SETTING_VALUES = {"default": N_("the default"), "custom": N_("the group's own"), "off": N_("off")}
 
 
 def hide_usage(replied: bool) -> str:
@@ -76,7 +95,19 @@ def _what(line: AuditLine) -> str:
         number=details.get("number", "?"),
         name=escape(str(details.get("name", "?"))),
         duration=escape(str(details.get("duration", "?"))),
+        setting=_(SETTINGS[setting]) if (setting := details.get("setting")) in SETTINGS else "?",
+        value=_shown(details.get("value", details.get("enabled", "?"))),
+        label=escape(str(details.get("label", "?"))),
+        synonym=escape(str(details.get("synonym", "?"))),
     )
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return _("on") if value else _("off")
+    if isinstance(value, str) and value in SETTING_VALUES:
+        return _(SETTING_VALUES[value])
+    return escape(str(value))
 
 
 def audit_line(line: AuditLine, timezone: str) -> str:

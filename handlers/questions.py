@@ -35,6 +35,7 @@ from bot.services.questions import (
     UnknownQuestion,
     units,
 )
+from bot.services.settings import SettingsService
 from bot.timefmt import local_datetime
 from handlers.filters import (
     groups,
@@ -208,11 +209,13 @@ async def cmd_answering(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    questions: QuestionsService,
+    community_settings: SettingsService,
     rights: Rights,
     group_id: int | None = None,
+    actor: Actor | None = None,
 ) -> None:
-    """Moderators: `/answering open` (any member may answer) or `/answering peers`."""
+    """Moderators: `/answering open` (any member may answer) or `/answering peers`; the
+    settings menu's toggle, audited the same way."""
     if group_id is None or not await is_moderator(bot, message, rights):
         await message.reply(_("Only the group's administrators can change that."))
         return
@@ -225,7 +228,8 @@ async def cmd_answering(
             )
         )
         return
-    await questions.set_open_answering(group_id, choice == "open")
+    actor_id = actor.member_id if actor else None
+    await community_settings.set_open_answering(group_id, choice == "open", actor_id)
     if choice == "open":
         text = _("From now on any member can answer, with the Answer button under a question.")
     else:

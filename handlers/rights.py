@@ -61,6 +61,7 @@ AS_THE_GROUP = frozenset(
     | {"meetup", "meetups", "meetup_cancel", "meetup_move"}
     | {"digest", "digest_schedule"}
     | {"hide", "unhide", "suspend", "unsuspend", "audit"}
+    | {"settings", "topics"}
 )
 
 

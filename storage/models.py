@@ -77,6 +77,14 @@ class Community(Base):
     open_answering: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Accepted answers enter the FAQ only once a moderator has verified them.
     faq_verification: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Quiet hours (minutes after midnight) for members who set none of their own, read in the
+    # member's timezone or, without one, the community's. None: no default.
+    quiet_from: Mapped[int | None] = mapped_column(Integer)
+    quiet_to: Mapped[int | None] = mapped_column(Integer)
+    # Forum topics that prompts (and the digest) and meetup invitations go to; None: the topic
+    # where the schedule or meetup was made.
+    prompt_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    meetup_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

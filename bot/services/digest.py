@@ -161,7 +161,9 @@ class DigestService:
             await OutboxService(self.session, self.clock).queue(
                 community.chat_id,
                 render(digest),
-                thread_id=schedule.thread_id or await self._prompts_topic(community.id),
+                thread_id=community.prompt_thread_id
+                or schedule.thread_id
+                or await self._prompts_topic(community.id),
                 dedupe_key=f"digest:{community.id}:{slot:%Y%m%dT%H%M}",
                 kind=KIND,
                 ref_id=schedule.id,

@@ -17,7 +17,9 @@ from bot.services.moderation import ModerationService
 from bot.services.profiles import ProfilesService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
+from bot.services.settings import SettingsService
 from bot.services.stats import StatsService
+from bot.services.topics import TopicsService
 from storage.cache import IdentityCache
 
 
@@ -34,6 +36,8 @@ class Services:
     attendance: AttendanceService
     digest: DigestService
     moderation: ModerationService
+    community_settings: SettingsService
+    topics: TopicsService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -49,6 +53,8 @@ class Services:
             "attendance": self.attendance,
             "digest": self.digest,
             "moderation": self.moderation,
+            "community_settings": self.community_settings,
+            "topics": self.topics,
         }
 
 
@@ -77,4 +83,6 @@ def build_services(
         attendance=AttendanceService(session, clock),
         digest=DigestService(session, clock),
         moderation=ModerationService(session, clock),
+        community_settings=SettingsService(session, clock),
+        topics=TopicsService(session, clock),
     )

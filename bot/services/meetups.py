@@ -360,7 +360,7 @@ class MeetupsService:
             dedupe_key=f"meetup:{tag}:{member.id if member else 'group'}",
             kind=kind,
             ref_id=notice.meetup.id,
-            thread_id=None if member else notice.meetup.thread_id,
+            thread_id=None if member else community.meetup_thread_id or notice.meetup.thread_id,
         )
 
     async def _counts(self, meetup_id: int) -> Counts:

@@ -199,7 +199,7 @@ class PromptsService:
         await OutboxService(self.session, self.clock).queue(
             community.chat_id,
             text,
-            thread_id=schedule.thread_id,
+            thread_id=community.prompt_thread_id or schedule.thread_id,
             dedupe_key=f"prompt:{community.id}:{slot:%Y%m%dT%H%M}",
             kind=KIND,
             ref_id=post.id,

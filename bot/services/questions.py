@@ -273,18 +273,24 @@ class Asked:
     open_answering: bool = False  # anyone in the group may answer (the group's setting)
 
 
-def in_quiet_hours(facts: PeerFacts, now: datetime) -> bool:
-    if facts.quiet_from is None or facts.quiet_to is None or facts.quiet_from == facts.quiet_to:
+def in_quiet_hours(facts: PeerFacts, now: datetime, community: Community | None = None) -> bool:
+    """The member's own quiet hours, in their timezone; a member who set none keeps the
+    community's default ones (if it has them), in the member's timezone or the community's."""
+    quiet_from, quiet_to, timezone = facts.quiet_from, facts.quiet_to, facts.timezone
+    if (quiet_from is None or quiet_to is None) and community is not None:
+        quiet_from, quiet_to = community.quiet_from, community.quiet_to
+        timezone = facts.timezone or community.timezone
+    if quiet_from is None or quiet_to is None or quiet_from == quiet_to:
         return False
     try:
-        zone = ZoneInfo(facts.timezone or "UTC")
+        zone = ZoneInfo(timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     local = now.astimezone(zone)
     minute = local.hour * 60 + local.minute
-    if facts.quiet_from < facts.quiet_to:
-        return facts.quiet_from <= minute < facts.quiet_to
-    return minute >= facts.quiet_from or minute < facts.quiet_to  # spans midnight
+    if quiet_from < quiet_to:
+        return quiet_from <= minute < quiet_to
+    return minute >= quiet_from or minute < quiet_to  # spans midnight
 
 
 def checked_question(text: str) -> str:
@@ -463,7 +469,7 @@ class QuestionsService:
         asker = await self.repo.member(question.asker_id) if question.asker_id else None
         asker_name = asker.first_name if asker and not question.anonymous else None
         fanout = community.routing_fanout if k is None else k
-        chosen, facts = await self._choose(question, community.id, tag_ids, asked, now, fanout)
+        chosen, facts = await self._choose(question, community, tag_ids, asked, now, fanout)
         for rank, choice in enumerate(chosen, start=len(asked) + 1):
             peer = facts[choice.member_id]
             request = await self.repo.add_request(
@@ -496,7 +502,7 @@ class QuestionsService:
     async def _choose(
         self,
         question: Question,
-        community_id: int,
+        community: Community,
         tag_ids: list[int],
         asked: set[int],
         now: datetime,
@@ -505,6 +511,7 @@ class QuestionsService:
         """The best `k` peers not in `asked`, with what the database says of each: the tag
         experts and the members whose expert documents best match the question's words.
         (benchmarks/routing.py times this.)"""
+        community_id = community.id
         relevance = await self.documents.relevance(community_id, question.text, TEXT_CANDIDATES)
         limit = 2 * SHORTLIST + len(asked)
         while True:
@@ -525,7 +532,7 @@ class QuestionsService:
             for start in range(0, len(ranked), SHORTLIST):
                 batch = {m: weights.get(m, {}) for m in ranked[start : start + SHORTLIST]}
                 for f in await self.repo.peer_facts(community_id, batch, question.asker_id, now):
-                    if not in_quiet_hours(f, now):
+                    if not in_quiet_hours(f, now, community):
                         facts[f.member_id] = f
                 if len(facts) >= k:
                     break
@@ -648,11 +655,6 @@ class QuestionsService:
             elif request.status not in OPEN_REQUEST:  # declined before, or was unreachable
                 request.status = "sent"
             return OpenRequest(request.id, question.number, question.text)
-
-    async def set_open_answering(self, community_id: int, enabled: bool) -> None:
-        """The moderators' choice: may any member answer, or only the peers asked?"""
-        async with transaction(self.session, write=True):
-            await self.repo.set_open_answering(community_id, enabled)
 
     async def open_request(self, request_id: int, member_id: int) -> OpenRequest:
         """Check that this member may answer through this request (the Answer button)."""

@@ -620,11 +620,6 @@ class QuestionsRepo:
             )
         )
 
-    async def set_open_answering(self, community_id: int, enabled: bool) -> None:
-        community = await self.session.get(Community, community_id)
-        if community is not None:
-            community.open_answering = enabled
-
     async def open_requests_of_member(self, community_id: int, member_id: int) -> list[int]:
         """The member's invitations in the community that are still waiting for them."""
         rows = await self.session.scalars(

@@ -130,3 +130,36 @@ class TagsRepo:
                     )
                 )
         await self.session.flush()
+
+    async def by_name(self, community_id: int, name: str) -> Tag | None:
+        return await self.session.scalar(
+            select(Tag).where(Tag.community_id == community_id, Tag.name == name)
+        )
+
+    async def synonym_owner(self, community_id: int, synonym: str) -> Tag | None:
+        """The tag `synonym` (normalized) is a synonym of, if any."""
+        return await self.session.scalar(
+            select(Tag)
+            .join(TagSynonym, TagSynonym.tag_id == Tag.id)
+            .where(TagSynonym.community_id == community_id, TagSynonym.synonym == synonym)
+        )
+
+    async def topics(self, community_id: int) -> list[tuple[Tag, list[str]]]:
+        """The community's curated topics, by label, each with its synonyms."""
+        tags = list(
+            await self.session.scalars(
+                select(Tag)
+                .where(Tag.community_id == community_id, Tag.is_topic.is_(True))
+                .order_by(Tag.name)
+            )
+        )
+        synonyms: dict[int, list[str]] = {}
+        if tags:
+            rows = await self.session.execute(
+                select(TagSynonym.tag_id, TagSynonym.synonym)
+                .where(TagSynonym.tag_id.in_([t.id for t in tags]))
+                .order_by(TagSynonym.synonym)
+            )
+            for tag_id, synonym in rows:
+                synonyms.setdefault(tag_id, []).append(synonym)
+        return [(t, synonyms.get(t.id, [])) for t in tags]

@@ -65,6 +65,7 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "digest_schedule",
         "digest",
         *("hide", "unhide", "suspend", "unsuspend", "audit"),
+        *("settings", "topics"),
     ]
     english = h.fake.commands("all_private_chats")[0]["description"]
     spanish = h.fake.commands("all_private_chats", "es")[0]["description"]

@@ -54,6 +54,8 @@ INVOCATIONS: dict[str, str] = {
     "suspend": "/suspend @ada 1h flooding the group",
     "unsuspend": "/unsuspend @ada",
     "audit": "/audit",
+    "settings": "/settings",
+    "topics": "/topics add Drainage",
 }
 REFUSALS = (
     "Only the group's administrators",
@@ -163,6 +165,7 @@ PRIVATE = {
     "stats": "/stats",
     "export": "/export",
     "meetup": "/meetup",
+    "settings": "/settings",
 }
 
 

@@ -35,7 +35,7 @@ async def group(services, db):
     DIGESTS.clear()
     ana = await services().members.seen(identity(1, "Ana"), GROUP, private=False)
     ben = await services().members.seen(identity(2, "Ben"), GROUP, private=False)
-    await services().questions.set_open_answering(ana.community_id, True)
+    await services().community_settings.set_open_answering(ana.community_id, True, None)
     return {"ana": ana, "ben": ben, "c": ana.community_id}
 
 
