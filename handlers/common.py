@@ -7,10 +7,41 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.messages import profile_button
+from bot.rights import Rights
+from bot.services.members import Actor
+from bot.services.profiles import ProfilesService
 from handlers.filters import commands_only, groups, private, where
+from handlers.rights import is_moderator, moderated_by
 
 
-async def cmd_help_private(message: Message) -> None:
+def admin_help() -> str:
+    """What a moderator can do, for those who moderate (in private: in any of their groups)."""
+    return _(
+        "<b>For the group's administrators</b> (in the group; those marked * also here)\n"
+        "Questions: /why N — who was asked and why; /accept in reply to an answer; "
+        "/answering open or peers — who may answer.\n"
+        "FAQ*: /faq_add; /faq_edit, /faq_delete, /faq_restore, /faq_verify with its number; "
+        "/faq_stale — past their review date; /faq_verification on or off.\n"
+        "Activity: /prompt_add, /prompts, /prompt_delete N, /prompt_schedule mon,thu 09:00; "
+        "/digest_schedule, /digest — a preview; /meetup* — plan a call with invitations, "
+        "/meetup_cancel N, /meetup_move N date time.\n"
+        "Moderation: /hide and /unhide a question or an answer, /suspend and /unsuspend a "
+        "member (with a reason), /audit — the latest changes.\n"
+        "Figures*: /stats week, month or all — summary and chart; /export — the data as CSV "
+        "files, privately.\n"
+        "Settings*: /settings — language, timezone, routing, quiet hours, welcome, forum "
+        "topics; /topics — the topics: /topics add TOPIC, /topics remove TOPIC, /topics "
+        "synonym TOPIC = SYNONYM."
+    )
+
+
+async def cmd_help_private(
+    message: Message,
+    bot: Bot,
+    rights: Rights,
+    profiles: ProfilesService,
+    actor: Actor | None = None,
+) -> None:
     await message.answer(
         _(
             "<b>What I do</b>\n"
@@ -28,23 +59,14 @@ async def cmd_help_private(message: Message) -> None:
             "/ask — ask the group a question\n"
             "/search — find answers given before"
         )
-        + "\n\n"
-        + _(
-            "<b>For the group's administrators</b>\n"
-            "/faq_add — add an entry to the FAQ; /faq_edit, /faq_delete, /faq_restore, "
-            "/faq_verify with its number; /faq_stale — entries past their review date. Here "
-            "or in the group."
-        )
-        + "\n"
-        + _(
-            "/settings — the group's settings (language, timezone, routing, quiet hours, "
-            "welcome, forum topics), with buttons, here or in the group; /topics — its topics: "
-            "/topics add TOPIC, /topics remove TOPIC, /topics synonym TOPIC = SYNONYM."
-        )
     )
+    if actor is not None and await moderated_by(bot, rights, profiles, actor.user_id):
+        await message.answer(admin_help())
 
 
-async def cmd_help_group(message: Message, bot: Bot, group_id: int | None = None) -> None:
+async def cmd_help_group(
+    message: Message, bot: Bot, rights: Rights, group_id: int | None = None
+) -> None:
     me = await bot.me()
     await message.reply(
         _(
@@ -58,6 +80,8 @@ async def cmd_help_group(message: Message, bot: Bot, group_id: int | None = None
         ),
         reply_markup=profile_button(me.username, group_id) if group_id else None,
     )
+    if group_id is not None and await is_moderator(bot, message, rights):
+        await message.answer(admin_help())
 
 
 async def cmd_cancel(message: Message, state: FSMContext) -> None:

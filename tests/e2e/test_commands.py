@@ -1,6 +1,8 @@
 """/help where you are, command menus per scope, reaching members privately."""
 
-from tests.e2e.conftest import ALICE, GROUP, Harness
+import re
+
+from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
 
 
 async def test_help_depends_on_where_you_ask(h: Harness) -> None:
@@ -12,6 +14,29 @@ async def test_help_depends_on_where_you_ask(h: Harness) -> None:
     assert "/ask" in group_help["text"] and "/cancel" not in group_help["text"]
     [[button]] = group_help["reply_markup"]["inline_keyboard"]
     assert button["url"].endswith(f"start=profile_{community_id}")
+
+
+async def test_administrators_help_lists_every_administrator_command(h: Harness) -> None:
+    await h.add_bot_to_group(by=BOB)
+    h.fake.set_chat_member(GROUP, BOB, "administrator")
+    for user in (ALICE, BOB):
+        await h.say(user, "hello", GROUP)
+    await h.say(ALICE, "/help", GROUP)
+    await h.say(ALICE, "/help")
+    texts = h.replies(GROUP.id) + h.replies(ALICE.id)
+    assert not any("For the group's administrators" in t for t in texts)  # a member
+
+    await h.say(BOB, "/help", GROUP)
+    in_group = h.last_text(GROUP.id)
+    await h.say(BOB, "/help")
+    in_private = h.last_text(BOB.id)
+    await h.dp.emit_startup(bot=h.bot)
+    members = {c["command"] for c in h.fake.commands("all_group_chats")}
+    menu = {c["command"] for c in h.fake.commands("all_chat_administrators")} - members
+    for text in (in_group, in_private):
+        assert "For the group's administrators" in text
+        missing = [c for c in sorted(menu) if not re.search(rf"/{c}\b", text)]
+        assert missing == []
 
 
 async def test_profile_in_group_points_to_private_chat(h: Harness) -> None:
