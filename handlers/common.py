@@ -1,17 +1,15 @@
 """/help, /cancel, group redirects and the fallbacks that must come last."""
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.messages import profile_button
 from bot.rights import Rights
-from bot.services.members import Actor
-from bot.services.profiles import ProfilesService
 from handlers.filters import commands_only, groups, private, where
-from handlers.rights import is_moderator, moderated_by
+from handlers.rights import is_moderator
 
 
 def admin_help() -> str:
@@ -35,13 +33,11 @@ def admin_help() -> str:
     )
 
 
-async def cmd_help_private(
-    message: Message,
-    bot: Bot,
-    rights: Rights,
-    profiles: ProfilesService,
-    actor: Actor | None = None,
-) -> None:
+async def cmd_help_private(message: Message, command: CommandObject) -> None:
+    """/help; `/help admin`: the administrators' commands (a list, not a privilege)."""
+    if (command.args or "").strip().lower() == "admin":
+        await message.answer(admin_help())
+        return
     await message.answer(
         _(
             "<b>What I do</b>\n"
@@ -59,9 +55,9 @@ async def cmd_help_private(
             "/ask — ask the group a question\n"
             "/search — find answers given before"
         )
+        + "\n\n"
+        + _("Administrators of a group: /help admin lists what you can do.")
     )
-    if actor is not None and await moderated_by(bot, rights, profiles, actor.user_id):
-        await message.answer(admin_help())
 
 
 async def cmd_help_group(

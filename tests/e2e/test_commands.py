@@ -29,6 +29,8 @@ async def test_administrators_help_lists_every_administrator_command(h: Harness)
     await h.say(BOB, "/help", GROUP)
     in_group = h.last_text(GROUP.id)
     await h.say(BOB, "/help")
+    assert "/help admin" in h.last_text(BOB.id)
+    await h.say(BOB, "/help admin")
     in_private = h.last_text(BOB.id)
     await h.dp.emit_startup(bot=h.bot)
     members = {c["command"] for c in h.fake.commands("all_group_chats")}
