@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.flood import FloodLimiter, Limit, create_flood_limiter
 from bot.i18n import create_i18n
 from bot.messages import consent_request, invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
@@ -72,6 +73,16 @@ def create_storage(settings: Settings) -> BaseStorage:
 
         return RedisStorage.from_url(settings.redis_url)
     return MemoryStorage()
+
+
+def create_flood(settings: Settings, clock: Clock, storage: BaseStorage) -> FloodLimiter:
+    """Members' flood limits; in Redis when the FSM is, so every instance counts the same."""
+    limits = {
+        "ask": Limit(settings.ask_limit, settings.ask_window_seconds),
+        "search": Limit(settings.search_limit, settings.search_window_seconds),
+    }
+    redis = getattr(storage, "redis", None) if settings.redis_url else None
+    return create_flood_limiter(clock, limits, redis)
 
 
 def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
@@ -215,6 +226,7 @@ def create_dispatcher(
         clock=clock,
         i18n=i18n,
         zoom=create_zoom(settings, clock),
+        flood=create_flood(settings, clock, storage),
     )
     dp.update.outer_middleware(DbSessionMiddleware(db, clock, settings))
     dp.update.outer_middleware(LocaleMiddleware(i18n))

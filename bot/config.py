@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     welcome_batch_seconds: int = Field(default=60, ge=1, le=3600)
     # A scheduled firing missed (the bot was down) is caught up once within this many seconds.
     schedule_grace_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+    # Flood limits per member (0: none): questions (/ask, a mention) and FAQ searches (/search,
+    # inline mode) in a sliding window of that many seconds.
+    ask_limit: int = Field(default=5, ge=0, le=1000)
+    ask_window_seconds: int = Field(default=600, ge=1, le=24 * 3600)
+    search_limit: int = Field(default=20, ge=0, le=10_000)
+    search_window_seconds: int = Field(default=60, ge=1, le=24 * 3600)
     # Seconds to wait for the Bot API before a request counts as failed.
     telegram_timeout: float = Field(default=30.0, gt=0)
 

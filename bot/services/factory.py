@@ -14,6 +14,7 @@ from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
 from bot.services.members import MembersService
 from bot.services.moderation import ModerationService
+from bot.services.privacy import PrivacyService
 from bot.services.profiles import ProfilesService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
@@ -34,6 +35,7 @@ class Services:
     attendance: AttendanceService
     digest: DigestService
     moderation: ModerationService
+    privacy: PrivacyService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -49,6 +51,7 @@ class Services:
             "attendance": self.attendance,
             "digest": self.digest,
             "moderation": self.moderation,
+            "privacy": self.privacy,
         }
 
 
@@ -77,4 +80,5 @@ def build_services(
         attendance=AttendanceService(session, clock),
         digest=DigestService(session, clock),
         moderation=ModerationService(session, clock),
+        privacy=PrivacyService(session, clock),
     )
