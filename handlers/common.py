@@ -30,6 +30,12 @@ async def cmd_help_private(message: Message) -> None:
         )
         + "\n\n"
         + _(
+            "<b>Your data</b>\n"
+            "/mydata — everything I store about you, as a file\n"
+            "/forgetme — erase it (your questions and answers stay for the group, unnamed)"
+        )
+        + "\n\n"
+        + _(
             "<b>For the group's administrators</b>\n"
             "/faq_add — add an entry to the FAQ; /faq_edit, /faq_delete, /faq_restore, "
             "/faq_verify with its number; /faq_stale — entries past their review date. Here "

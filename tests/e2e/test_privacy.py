@@ -49,7 +49,7 @@ async def test_mydata_asked_in_the_group_goes_to_the_private_chat(h: Harness) ->
     assert h.fake.calls_to("sendDocument", chat_id=GROUP.id) == []
     await h.say(MARIA, "/mydata", GROUP)  # never started the bot: a link to the private chat
     reply = h.fake.last_message(GROUP.id)
-    assert "open our private chat and I will send it there" in reply["text"]
+    assert "abre nuestro chat privado y te los enviaré allí" in reply["text"]  # María's Spanish
     assert "start=mydata" in str(reply["reply_markup"])
     await h.say(MARIA, "/start mydata")
     assert my_data(h, MARIA.id)["profile"]["first_name"] == "María"
@@ -152,3 +152,13 @@ async def test_the_search_flood_limit(h: Harness) -> None:
     h.clock.advance(seconds=60)
     await h.say(CHEN, "/search cadastral", GROUP)
     assert "Which #GIS layers" in h.last_text(GROUP.id)
+
+
+async def test_forgetme_speaks_the_members_language(h: Harness) -> None:
+    await h.add_bot_to_group()
+    await h.say(MARIA, "/forgetme")
+    assert "No se puede deshacer." in h.last_text(MARIA.id)
+    await h.press(MARIA, "Sí, olvídame", MARIA.id)
+    assert h.last_text(MARIA.id).startswith("Hecho: borré tu perfil")
+    await h.say(MARIA, "/forgetme", GROUP)  # a new member now, speaking Spanish again
+    assert "chat privado" in h.last_text(GROUP.id)
