@@ -76,13 +76,15 @@ def create_storage(settings: Settings) -> BaseStorage:
 
 
 def create_flood(settings: Settings, clock: Clock, storage: BaseStorage) -> FloodLimiter:
-    """Members' flood limits; in Redis when the FSM is, so every instance counts the same."""
+    """Members' flood limits; in Redis when the FSM state is (REDIS_URL), under its keys'
+    prefix, so every instance counts the same."""
     limits = {
         "ask": Limit(settings.ask_limit, settings.ask_window_seconds),
         "search": Limit(settings.search_limit, settings.search_window_seconds),
     }
-    redis = getattr(storage, "redis", None) if settings.redis_url else None
-    return create_flood_limiter(clock, limits, redis)
+    redis = getattr(storage, "redis", None)  # aiogram's RedisStorage
+    prefix = getattr(getattr(storage, "key_builder", None), "prefix", "peerbot")
+    return create_flood_limiter(clock, limits, redis, prefix=f"{prefix}:flood")
 
 
 def create_isolation(storage: BaseStorage) -> BaseEventIsolation:

@@ -65,8 +65,11 @@ return false
 
 
 class RedisFloodLimiter:
-    def __init__(self, redis: Any, clock: Clock, limits: dict[str, Limit]) -> None:
+    def __init__(
+        self, redis: Any, clock: Clock, limits: dict[str, Limit], prefix: str = "peerbot:flood"
+    ) -> None:
         self.redis = redis
+        self.prefix = prefix
         self.clock = clock
         self.limits = limits
         self._script = redis.register_script(_SCRIPT)
@@ -77,7 +80,7 @@ class RedisFloodLimiter:
             return 0
         now = self.clock.now().timestamp()
         oldest = await self._script(
-            keys=[f"peerbot:flood:{kind}:{user_id}"],
+            keys=[f"{self.prefix}:{kind}:{user_id}"],
             args=[now, limit.window, limit.count, f"{now}:{uuid.uuid4().hex[:8]}"],
         )
         if oldest is None:
@@ -86,8 +89,8 @@ class RedisFloodLimiter:
 
 
 def create_flood_limiter(
-    clock: Clock, limits: dict[str, Limit], redis: Any | None = None
+    clock: Clock, limits: dict[str, Limit], redis: Any | None = None, *, prefix: str = "peerbot"
 ) -> FloodLimiter:
     if redis is not None:
-        return RedisFloodLimiter(redis, clock, limits)
+        return RedisFloodLimiter(redis, clock, limits, prefix)
     return MemoryFloodLimiter(clock, limits)
