@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.flood import FloodLimiter, Limit, create_flood_limiter
 from bot.i18n import create_i18n
 from bot.messages import consent_request, invite_message, moderator_notice, moderators_in_group
 from bot.middlewares import DbSessionMiddleware, LocaleMiddleware
@@ -73,6 +74,18 @@ def create_storage(settings: Settings) -> BaseStorage:
 
         return RedisStorage.from_url(settings.redis_url)
     return MemoryStorage()
+
+
+def create_flood(settings: Settings, clock: Clock, storage: BaseStorage) -> FloodLimiter:
+    """Members' flood limits; in Redis when the FSM state is (REDIS_URL), under its keys'
+    prefix, so every instance counts the same."""
+    limits = {
+        "ask": Limit(settings.ask_limit, settings.ask_window_seconds),
+        "search": Limit(settings.search_limit, settings.search_window_seconds),
+    }
+    redis = getattr(storage, "redis", None)  # aiogram's RedisStorage
+    prefix = getattr(getattr(storage, "key_builder", None), "prefix", "peerbot")
+    return create_flood_limiter(clock, limits, redis, prefix=f"{prefix}:flood")
 
 
 def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
@@ -218,6 +231,7 @@ def create_dispatcher(
         i18n=i18n,
         zoom=create_zoom(settings, clock),
         rights=rights,
+        flood=create_flood(settings, clock, storage),
     )
     dp.update.outer_middleware(DbSessionMiddleware(db, clock, settings))
     dp.chat_member.outer_middleware(LearnRights(rights))

@@ -29,6 +29,8 @@ def private_commands() -> list[BotCommand]:
         BotCommand(command="faq", description=_("Browse the FAQ by topic")),
         BotCommand(command="myquestions", description=_("The questions you asked")),
         BotCommand(command="myrequests", description=_("Questions waiting for your answer")),
+        BotCommand(command="mydata", description=_("Everything I store about you")),
+        BotCommand(command="forgetme", description=_("Erase your data")),
         BotCommand(command="help", description=_("What I can do")),
         BotCommand(command="cancel", description=_("Leave the current dialog")),
     ]

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # Who administers a group is asked of Telegram at most this often per member (0: always);
     # chat_member updates replace it at once.
     rights_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    # Flood limits per member (0: none): questions (/ask, a mention) and FAQ searches (/search,
+    # inline mode) in a sliding window of that many seconds.
+    ask_limit: int = Field(default=5, ge=0, le=1000)
+    ask_window_seconds: int = Field(default=600, ge=1, le=24 * 3600)
+    search_limit: int = Field(default=20, ge=0, le=10_000)
+    search_window_seconds: int = Field(default=60, ge=1, le=24 * 3600)
     # Seconds to wait for the Bot API before a request counts as failed.
     telegram_timeout: float = Field(default=30.0, gt=0)
 

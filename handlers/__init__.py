@@ -16,6 +16,7 @@ def get_routers() -> list[Router]:
         meetups,
         moderation,
         onboarding,
+        privacy,
         profile,
         prompts,
         questions,
@@ -42,6 +43,7 @@ def get_routers() -> list[Router]:
         prompts.setup(),  # moderators' discussion prompts
         stats.setup(),  # moderators' figures and data export
         digest.setup(),  # moderators' digest
+        privacy.setup(),  # /mydata, /forgetme; its /start link before profile's, which takes any
         profile.setup(),
         faq.setup(),  # /search, /faq, inline mode, consent
         common.setup(),  # help, cancel, unknown commands

@@ -23,6 +23,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Delivery
+from bot.flood import FloodLimiter
 from bot.messages import answer_button, group_post, invite_message
 from bot.services.faq import AlreadyChosen, Choice, UnknownEntry
 from bot.services.members import Actor
@@ -45,6 +46,7 @@ from handlers.filters import (
     spoken_to_in_group,
     where,
 )
+from handlers.flood import flooded
 from handlers.questions import MAX_ID, N_, drop_buttons, question_error_text
 
 
@@ -72,8 +74,11 @@ async def _ask_in_group(
     questions: QuestionsService,
     i18n: I18n,
     delivery: Delivery | None,
+    flood: FloodLimiter | None,
 ) -> None:
     assert actor.community_id is not None  # recorded for every group message
+    if await flooded(message, flood, "ask", actor.user_id):
+        return
     thread_id = message.message_thread_id if message.is_topic_message else None
     try:
         suggestion = await questions.faq.suggest(  # entries that may answer it, first
@@ -140,11 +145,12 @@ async def cmd_ask_group(
     questions: QuestionsService,
     i18n: I18n,
     delivery: Delivery | None = None,
+    flood: FloodLimiter | None = None,
 ) -> None:
     if not (command.args or "").strip():
         await _prompt_in_group(message)
         return
-    await _ask_in_group(message, command.args or "", actor, questions, i18n, delivery)
+    await _ask_in_group(message, command.args or "", actor, questions, i18n, delivery, flood)
 
 
 async def group_addressed(
@@ -154,6 +160,7 @@ async def group_addressed(
     questions: QuestionsService,
     i18n: I18n,
     delivery: Delivery | None = None,
+    flood: FloodLimiter | None = None,
 ) -> None:
     """A mention of the bot asks what the rest of the message says; a reply to the question
     prompt asks what it says. Other replies to the bot are conversation, not questions."""
@@ -172,7 +179,7 @@ async def group_addressed(
             return
     else:
         return
-    await _ask_in_group(message, text or "", actor, questions, i18n, delivery)
+    await _ask_in_group(message, text or "", actor, questions, i18n, delivery, flood)
 
 
 def question_error_text_media() -> str:
@@ -349,8 +356,12 @@ async def cmd_ask_private(
     questions: QuestionsService,
     i18n: I18n,
     delivery: Delivery | None = None,
+    flood: FloodLimiter | None = None,
 ) -> None:
     """/ask (or /ask_anon) privately: the question for one of the member's groups."""
+    if await flooded(message, flood, "ask", actor.user_id):
+        await state.clear()
+        return
     anonymous = command.command.lower() == "ask_anon"
     text = (command.args or "").strip() or None
     await _begin_private(

@@ -56,6 +56,12 @@ async def cmd_help_private(message: Message, command: CommandObject) -> None:
             "/search — find answers given before"
         )
         + "\n\n"
+        + _(
+            "<b>Your data</b>\n"
+            "/mydata — everything I store about you, as a file\n"
+            "/forgetme — erase it (your questions and answers stay for the group, unnamed)"
+        )
+        + "\n\n"
         + _("Administrators of a group: /help admin lists what you can do.")
     )
 

@@ -19,6 +19,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
+from bot.flood import FloodLimiter
 from bot.messages import ConsentCb, consent_buttons, consent_done, fit, group_link
 from bot.services.faq import (
     EmptySearch,
@@ -32,6 +33,7 @@ from bot.services.faq import (
 )
 from bot.services.members import Actor
 from handlers.filters import private_buttons
+from handlers.flood import flooded
 from handlers.keyboards.profile import Act, ProfileCb
 from handlers.questions import MAX_ID
 
@@ -199,8 +201,14 @@ async def _scopes(actor: Actor, faq: FaqService, in_group: bool) -> list[int]:
 
 
 async def cmd_search(
-    message: Message, command: CommandObject, actor: Actor, faq: FaqService
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    faq: FaqService,
+    flood: FloodLimiter | None = None,
 ) -> None:
+    if (command.args or "").strip() and await flooded(message, flood, "search", actor.user_id):
+        return
     in_group = message.chat.type != "private"
     scopes = await _scopes(actor, faq, in_group)
     if not scopes:
@@ -342,9 +350,15 @@ async def cmd_faq(message: Message, actor: Actor, faq: FaqService) -> None:
     await message.reply(text, reply_markup=markup)
 
 
-async def inline_search(query: InlineQuery, actor: Actor, faq: FaqService) -> None:
+async def inline_search(
+    query: InlineQuery, actor: Actor, faq: FaqService, flood: FloodLimiter | None = None
+) -> None:
     """@bot words: entries of the member's groups, the word being typed matched as a
-    prefix; each result posts the entry in full where it is chosen."""
+    prefix; each result posts the entry in full where it is chosen. Over the flood limit:
+    no results until the window allows more."""
+    if query.query.strip() and flood is not None and await flood.hit("search", actor.user_id):
+        await query.answer([], cache_time=1, is_personal=True)
+        return
     offset = int(query.offset) if query.offset.isdigit() else 0
     scopes = await faq.scopes_of(actor.member_id)
     results: list[InlineQueryResultArticle] = []

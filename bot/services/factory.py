@@ -14,6 +14,7 @@ from bot.services.faq import FaqService
 from bot.services.meetups import MeetupsService
 from bot.services.members import MembersService
 from bot.services.moderation import ModerationService
+from bot.services.privacy import PrivacyService
 from bot.services.profiles import ProfilesService
 from bot.services.prompts import PromptsService
 from bot.services.questions import QuestionsService
@@ -38,6 +39,7 @@ class Services:
     moderation: ModerationService
     community_settings: SettingsService
     topics: TopicsService
+    privacy: PrivacyService
 
     def as_data(self) -> dict[str, object]:
         """Handler parameters by name (aiogram's dependency injection)."""
@@ -55,6 +57,7 @@ class Services:
             "moderation": self.moderation,
             "community_settings": self.community_settings,
             "topics": self.topics,
+            "privacy": self.privacy,
         }
 
 
@@ -85,4 +88,5 @@ def build_services(
         moderation=ModerationService(session, clock),
         community_settings=SettingsService(session, clock),
         topics=TopicsService(session, clock),
+        privacy=PrivacyService(session, clock),
     )

@@ -63,6 +63,8 @@ async def test_command_menus_per_scope_and_language(h: Harness) -> None:
         "faq",
         "myquestions",
         "myrequests",
+        "mydata",
+        "forgetme",
         "help",
         "cancel",
     ]
