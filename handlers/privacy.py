@@ -12,11 +12,14 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.messages import start_link
+from bot.delivery import Delivery
+from bot.messages import invite_message, start_link
 from bot.services.members import Actor
-from bot.services.privacy import NothingStored, PrivacyService
+from bot.services.privacy import NothingStored, PrivacyService, StillSuspended
+from bot.timefmt import local_datetime
 from handlers.filters import groups, private, private_buttons
 from handlers.keyboards.privacy import ForgetAct, ForgetCb, forget_keyboard
 
@@ -65,7 +68,19 @@ async def cmd_mydata_group(
     )
 
 
-async def cmd_forgetme(message: Message, actor: Actor) -> None:
+def _suspended(error: StillSuspended) -> str:
+    return _(
+        "A group's moderators have paused your asking and answering until {until}. You can "
+        "erase your data once that ends; nothing was deleted."
+    ).format(until=local_datetime(error.until, error.timezone))
+
+
+async def cmd_forgetme(message: Message, actor: Actor, privacy: PrivacyService) -> None:
+    try:
+        await privacy.may_forget(actor.member_id)
+    except StillSuspended as error:
+        await message.answer(_suspended(error))
+        return
     await message.answer(
         _(
             "Forget you? I will delete your profile (name, bio, languages, time zone, quiet "
@@ -87,6 +102,8 @@ async def cb_forget(
     state: FSMContext,
     actor: Actor,
     privacy: PrivacyService,
+    i18n: I18n,
+    delivery: Delivery | None = None,
 ) -> None:
     if callback_data.member_id != actor.member_id:  # forged, or someone else's: nothing
         await query.answer(_("This button is not for you."), show_alert=True)
@@ -95,10 +112,19 @@ async def cb_forget(
         await query.answer()
         await query.message.edit_text(_("Nothing was deleted."))  # type: ignore[union-attr]
         return
-    done = await privacy.forget(actor.member_id)
+    try:
+        done = await privacy.forget(
+            actor.member_id, render=lambda invite: invite_message(i18n, invite)
+        )
+    except StillSuspended as error:
+        await query.answer()
+        await query.message.edit_text(_suspended(error))  # type: ignore[union-attr]
+        return
     await state.clear()
     await query.answer()
     await query.message.edit_text(_forgotten(done))  # type: ignore[union-attr]
+    if delivery is not None:  # their waiting questions went to other peers
+        delivery.wake()
 
 
 def _forgotten(done: dict[str, int]) -> str:

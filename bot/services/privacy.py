@@ -7,15 +7,25 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.services.questions import QuestionsService, Render
 from storage.db import transaction
 from storage.models import Member
 from storage.repos.privacy import PrivacyRepo
 
-__all__ = ["NothingStored", "PrivacyService"]
+__all__ = ["NothingStored", "PrivacyService", "StillSuspended"]
 
 
 class NothingStored(Exception):
     """Nothing is stored about this Telegram user."""
+
+
+class StillSuspended(Exception):
+    """The member is suspended somewhere: erasing them now would lift it (a returning member
+    is a new one), so they are asked to wait until it ends."""
+
+    def __init__(self, until: datetime, timezone: str) -> None:
+        super().__init__(until)
+        self.until, self.timezone = until, timezone
 
 
 def _plain(value: Any) -> Any:
@@ -76,12 +86,33 @@ class PrivacyService:
         text = json.dumps(_plain(data), ensure_ascii=False, indent=2)
         return text.encode("utf-8")
 
-    async def forget(self, member_id: int) -> dict[str, int]:
+    async def may_forget(self, member_id: int) -> None:
+        """Raises StillSuspended while a moderator's suspension of the member runs."""
+        async with transaction(self.session, write=False):
+            await self._not_suspended(member_id)
+
+    async def _not_suspended(self, member_id: int) -> None:
+        suspension = await self.repo.running_suspension(member_id, self.clock.now())
+        if suspension is not None:
+            member = await self.session.get(Member, member_id)
+            timezone = (member.timezone if member else None) or "UTC"
+            raise StillSuspended(suspension.until, timezone)
+
+    async def forget(self, member_id: int, render: Render | None = None) -> dict[str, int]:
         """Erase the member's personal data in one transaction; what was done, by count
-        (storage.repos.privacy.PrivacyRepo.erase says what stays)."""
+        (storage.repos.privacy.PrivacyRepo.erase says what stays); with `render`, the
+        questions waiting for their answer pass to the next-best peers. Raises
+        StillSuspended, erasing nothing."""
         now = self.clock.now()
         async with transaction(self.session, write=True):
             member = await self.session.get(Member, member_id)
             if member is None or member.user_id < 0:  # erased already (a second press)
                 return {}
-            return await self.repo.erase(member, now)
+            await self._not_suspended(member_id)
+            passed = 0
+            if render is not None:
+                questions = QuestionsService(self.session, self.clock)
+                passed = await questions.withdraw_member(None, member_id, render)
+            done = await self.repo.erase(member, now)
+            done["invitations"] = done.get("invitations", 0) + passed
+            return done

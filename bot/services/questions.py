@@ -680,10 +680,12 @@ class QuestionsService:
         already), so that the change commits or rolls back with what the caller records."""
         return contextlib.nullcontext() if joined else transaction(self.session, write=True)
 
-    async def withdraw_member(self, community_id: int, member_id: int, render: Render) -> int:
-        """The member may not answer here for now (suspended): each invitation still waiting
-        for them ends, and the next-best peer is invited instead, in the caller's write
-        transaction. Returns how many invitations ended."""
+    async def withdraw_member(
+        self, community_id: int | None, member_id: int, render: Render
+    ) -> int:
+        """The member may not answer here (None: anywhere) for now (suspended, or erased):
+        each invitation still waiting for them ends, and the next-best peer is invited
+        instead, in the caller's write transaction. Returns how many invitations ended."""
         withdrawn = await self.repo.open_requests_of_member(community_id, member_id)
         for request_id in withdrawn:
             await self.reroute(request_id, render, joined=True, status="expired")

@@ -42,6 +42,19 @@ class PrivacyRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def running_suspension(self, member_id: int, now: datetime) -> Suspension | None:
+        """The member's suspension still running in any community, ending last."""
+        return await self.session.scalar(
+            select(Suspension)
+            .where(
+                Suspension.member_id == member_id,
+                Suspension.lifted_at.is_(None),
+                Suspension.until > now,
+            )
+            .order_by(Suspension.until.desc())
+            .limit(1)
+        )
+
     async def member(self, user_id: int) -> Member | None:
         return await self.session.scalar(select(Member).where(Member.user_id == user_id))
 

@@ -620,19 +620,18 @@ class QuestionsRepo:
             )
         )
 
-    async def open_requests_of_member(self, community_id: int, member_id: int) -> list[int]:
-        """The member's invitations in the community that are still waiting for them."""
-        rows = await self.session.scalars(
+    async def open_requests_of_member(self, community_id: int | None, member_id: int) -> list[int]:
+        """The member's invitations that are still waiting for them, in the community (None:
+        in all)."""
+        query = (
             select(RoutingRequest.id)
             .join(Question, Question.id == RoutingRequest.question_id)
-            .where(
-                Question.community_id == community_id,
-                RoutingRequest.member_id == member_id,
-                RoutingRequest.status.in_(OPEN_REQUEST),
-            )
+            .where(RoutingRequest.member_id == member_id, RoutingRequest.status.in_(OPEN_REQUEST))
             .order_by(RoutingRequest.id)
         )
-        return list(rows)
+        if community_id is not None:
+            query = query.where(Question.community_id == community_id)
+        return list(await self.session.scalars(query))
 
     async def has_open_request(self, question_id: int) -> bool:
         found = await self.session.scalar(

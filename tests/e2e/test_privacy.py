@@ -8,10 +8,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storage.models import Answer, FaqEntry, Member, MemberExpertise, Question, RoutingRequest
+from storage.models import (
+    Answer,
+    Community,
+    FaqEntry,
+    Member,
+    MemberExpertise,
+    Question,
+    RoutingRequest,
+)
 from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, Harness
 from tests.e2e.test_faq import accepted
-from tests.e2e.test_questions import CHEN, group_with_experts
+from tests.e2e.test_questions import CHEN, deliver, group_with_experts
 
 
 def my_data(h: Harness, user_id: int) -> dict[str, Any]:
@@ -162,3 +170,44 @@ async def test_forgetme_speaks_the_members_language(h: Harness) -> None:
     assert h.last_text(MARIA.id).startswith("Hecho: borré tu perfil")
     await h.say(MARIA, "/forgetme", GROUP)  # a new member now, speaking Spanish again
     assert "chat privado" in h.last_text(GROUP.id)
+
+
+async def test_a_suspended_member_erases_their_data_once_the_suspension_ends(h: Harness) -> None:
+    await group_with_experts(h)
+    h.fake.set_chat_member(GROUP, BOB, "administrator")
+    await h.say(BOB, "/suspend @alice 1d spam", GROUP)
+    await h.say(ALICE, "/forgetme")
+    assert "You can erase your data once that ends; nothing was deleted." in h.last_text(ALICE.id)
+    assert not any(
+        "Yes, forget me" in str(m.get("reply_markup")) for m in h.fake.sent_messages(ALICE.id)
+    )
+    h.clock.advance(days=1, minutes=1)
+    await h.say(ALICE, "/forgetme")
+    await h.press(ALICE, "Yes, forget me", ALICE.id)
+    assert "Done: I deleted your profile" in h.last_text(ALICE.id)
+
+
+async def test_a_suspension_begun_after_the_question_stops_the_erasure(h: Harness) -> None:
+    await group_with_experts(h)
+    h.fake.set_chat_member(GROUP, BOB, "administrator")
+    await h.say(ALICE, "/forgetme")
+    await h.say(BOB, "/suspend @alice 1d spam", GROUP)
+    await h.press(ALICE, "Yes, forget me", ALICE.id)
+    assert "nothing was deleted" in h.last_text(ALICE.id)
+    assert (await h.member(ALICE)).first_name == "Alice"
+
+
+async def test_a_question_waiting_for_a_forgotten_expert_goes_to_the_next(h: Harness) -> None:
+    await group_with_experts(h)
+    async with h.db.session() as session:  # one peer per round
+        (await session.scalar(select(Community))).routing_fanout = 1
+        await session.commit()
+    await h.say(ALICE, "/ask Which #GIS layers for zoning?", GROUP)
+    await deliver(h)
+    first = (await h.one(select(RoutingRequest))).member_id
+    gone, other = (BOB, CHEN) if first == (await h.member(BOB)).id else (CHEN, BOB)
+    await h.say(gone, "/forgetme")
+    await h.press(gone, "Yes, forget me", gone.id)
+    assert "ended 1 open invitation(s)" in h.last_text(gone.id)
+    assert await deliver(h) == 1
+    assert "Which #GIS layers for zoning?" in h.last_text(other.id)
