@@ -1,13 +1,16 @@
 """The whole bot (real dispatcher, middlewares, handlers, services, database) against the fake
 Bot API, driven update by update."""
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
 from sqlalchemy import select
 
@@ -16,6 +19,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from storage.db import Database
 from storage.models import Community, Member
+from tests.databases import service_url
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import Chat, FakeTelegramAPI, User
 
@@ -119,3 +123,16 @@ async def h(
     dp = create_dispatcher(settings, db, clock, storage=MemoryStorage(), with_scheduler=False)
     yield Harness(fake, bot, dp, db, clock, settings)
     await bot.session.close()
+
+
+@pytest.fixture
+async def redis_storage() -> AsyncIterator[RedisStorage]:
+    """Dialog state (and what rides with it) in Redis, under a prefix of this test's own."""
+    url = service_url("TEST_REDIS_URL", "Redis")
+    prefix = f"peerbot-test-{uuid.uuid4().hex[:12]}"
+    storage = RedisStorage.from_url(url, key_builder=DefaultKeyBuilder(prefix=prefix))
+    yield storage
+    keys = [key async for key in storage.redis.scan_iter(f"{prefix}:*")]
+    if keys:
+        await storage.redis.delete(*keys)
+    await storage.close()

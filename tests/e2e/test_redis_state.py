@@ -1,31 +1,13 @@
 """Dialog state in Redis (several instances): a dialog begun on one dispatcher continues on
 another, as when a load balancer sends the next update elsewhere."""
 
-import uuid
-from collections.abc import AsyncIterator
-
-import pytest
-from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import func, select
 
 from bot.app import create_dispatcher
 from storage.models import Question
-from tests.databases import service_url
 from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
 from tests.e2e.test_questions import group_with_experts
-
-
-@pytest.fixture
-async def redis_storage() -> AsyncIterator[RedisStorage]:
-    url = service_url("TEST_REDIS_URL", "Redis")
-    prefix = f"peerbot-test-{uuid.uuid4().hex[:12]}"
-    storage = RedisStorage.from_url(url, key_builder=DefaultKeyBuilder(prefix=prefix))
-    yield storage
-    keys = [key async for key in storage.redis.scan_iter(f"{prefix}:*")]
-    if keys:
-        await storage.redis.delete(*keys)
-    await storage.close()
 
 
 async def test_dialog_continues_on_another_instance(

@@ -1,15 +1,9 @@
 """Who moderates: asked of Telegram once, kept for minutes, replaced at once when Telegram
 tells the bot of a change (a chat_member update), shared by instances through Redis."""
 
-import uuid
-from collections.abc import AsyncIterator
-
-import pytest
-from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.app import create_dispatcher
-from tests.databases import service_url
 from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
 
 REFUSAL = "Only the group's administrators"
@@ -65,18 +59,6 @@ async def test_an_unanswered_check_refuses_and_is_not_kept(h: Harness) -> None:
     h.fake.fail("getChatMember", error_code=400, description="Bad Request: chat not found")
     assert REFUSAL in await why(h, BOB)  # Telegram would not say: the least is assumed
     assert REFUSAL not in await why(h, BOB)  # and the next check asks again
-
-
-@pytest.fixture
-async def redis_storage() -> AsyncIterator[RedisStorage]:
-    url = service_url("TEST_REDIS_URL", "Redis")
-    prefix = f"peerbot-test-{uuid.uuid4().hex[:12]}"
-    storage = RedisStorage.from_url(url, key_builder=DefaultKeyBuilder(prefix=prefix))
-    yield storage
-    keys = [key async for key in storage.redis.scan_iter(f"{prefix}:*")]
-    if keys:
-        await storage.redis.delete(*keys)
-    await storage.close()
 
 
 async def test_instances_share_what_telegram_told_one_of_them(
