@@ -30,10 +30,10 @@ def get_routers() -> list[Router]:
         communities.setup(),  # membership events first: they are not commands
         rights.setup_as_the_group(),  # posting as the group: only what needs no member
         moderation.setup(),  # moderators' commands, also in reply to the bot: before replies
-        settings.setup(),  # the settings menu; its typed step (state-filtered) before any dialog
-        topics.setup(),  # moderators' topic vocabulary
         prompts.setup_replies(),  # replies to a posted prompt: counted, before answers
         answers.setup(),  # replies to an invitation or an answer: before any dialog step
+        settings.setup(),  # the settings menu; its typed step (state-filtered) before any dialog
+        topics.setup(),  # moderators' topic vocabulary
         onboarding.setup(),  # dialog steps (state-filtered) before commands that would match
         meetups.setup(),  # the /meetup dialog's steps before asking's; before profile's /start
         questions.setup(),

@@ -244,11 +244,20 @@ class PrivacyRepo:
             ),
         }
         await self._update(FaqSearch, (FaqSearch.member_id == member_id,), {"member_id": None})
-        await self._update(  # nothing more goes to their private chat
-            OutboxMessage,
-            (OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending"),
-            {"status": "dropped"},
+        # Nothing more goes to their private chat, and what went there (their own questions,
+        # answers relayed to them) is not kept; a message being sent this instant finishes.
+        await self._delete(
+            OutboxMessage, OutboxMessage.chat_id == chat_id, OutboxMessage.status != "sending"
         )
+        # Moderators' audit entries about them keep what was done, not their name.
+        about = await self.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.target_kind == "member", AuditEntry.target_id == member_id
+            )
+        )
+        for entry in about:
+            if "name" in (entry.details or {}):
+                entry.details = {**entry.details, "name": FORMER_MEMBER}
         # A bulk UPDATE of members, not an ORM change: the identity cache then drops all its
         # members, including the one cached under the old Telegram id (a flush would drop only
         # the new one's).

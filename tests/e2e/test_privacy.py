@@ -14,6 +14,7 @@ from storage.models import (
     FaqEntry,
     Member,
     MemberExpertise,
+    OutboxMessage,
     Question,
     RoutingRequest,
 )
@@ -211,3 +212,24 @@ async def test_a_question_waiting_for_a_forgotten_expert_goes_to_the_next(h: Har
     assert "ended 1 open invitation(s)" in h.last_text(gone.id)
     assert await deliver(h) == 1
     assert "Which #GIS layers for zoning?" in h.last_text(other.id)
+
+
+async def test_forgetme_leaves_no_name_in_the_audit_and_no_messages_in_the_outbox(
+    h: Harness,
+) -> None:
+    await group_with_experts(h)
+    h.fake.set_chat_member(GROUP, BOB, "administrator")
+    await h.say(BOB, "/suspend @alice 1h spam", GROUP)
+    await h.say(BOB, "/unsuspend @alice", GROUP)
+    await h.say(ALICE, "/ask Which #GIS layers for zoning?", GROUP)
+    await deliver(h)
+    await h.press(CHEN, "✍️ Answer", CHEN.id)
+    await h.say(CHEN, "The cadastral one.")
+    await deliver(h)  # the answer reaches Alice privately
+    assert await h.all(select(OutboxMessage).where(OutboxMessage.chat_id == ALICE.id))
+    await h.say(ALICE, "/forgetme")
+    await h.press(ALICE, "Yes, forget me", ALICE.id)
+    assert await h.all(select(OutboxMessage).where(OutboxMessage.chat_id == ALICE.id)) == []
+    await h.say(BOB, "/audit", GROUP)
+    audit = h.last_text(GROUP.id)
+    assert "suspended" in audit.lower() and "Alice" not in audit

@@ -9,6 +9,7 @@ from datetime import UTC
 from sqlalchemy import select
 
 from storage.models import (
+    Answer,
     AuditEntry,
     Community,
     PromptSchedule,
@@ -249,3 +250,19 @@ async def test_a_moderator_of_two_groups_picks_one_in_private(h: Harness) -> Non
     await h.press(BOB, "Open answering: off", BOB.id)
     assert "Only the group's administrators" in h.last_answer()["text"]
     assert not (await community(h, OTHER)).open_answering
+
+
+async def test_an_answer_replied_to_an_invitation_is_not_taken_as_a_setting(h: Harness) -> None:
+    """Bob leaves the welcome-text step unfinished; his reply to an invitation later is his
+    answer to the question, not the group's welcome."""
+    await bob_moderates(h)
+    await h.say(BOB, "/settings")
+    await h.press(BOB, "👋 Welcome text", BOB.id)
+    await h.press(BOB, "✏️ Write a new one", BOB.id)
+    await h.say(ALICE, "/ask Which #GIS layers do you use for zoning maps?", GROUP)
+    await deliver(h)
+    invitation_message = h.fake.last_message(BOB.id)
+    assert "Which #GIS layers" in invitation_message["text"]
+    await h.say(BOB, "The cadastral layer.", reply_to=invitation_message)
+    assert (await community(h)).welcome_text is None
+    assert [a.text for a in await h.all(select(Answer))] == ["The cadastral layer."]
