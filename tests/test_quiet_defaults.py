@@ -3,6 +3,7 @@ timezone (the community's, for members without one); a member's own hours always
 
 from datetime import UTC, datetime
 
+from bot.services.availability import NEVER_QUIET, parse_quiet_hours
 from bot.services.questions import in_quiet_hours
 from storage.models import Community
 from storage.repos.questions import PeerFacts
@@ -36,3 +37,8 @@ def test_a_members_own_hours_win() -> None:
     own = facts(quiet=(22 * 60, 7 * 60))
     assert not in_quiet_hours(own, NOON_UTC, group())
     assert in_quiet_hours(facts(quiet=(11 * 60, 12 * 60 + 30)), NOON_UTC, group(quiet=None))
+
+
+def test_a_members_off_is_never_quiet_even_with_a_group_default() -> None:
+    assert not in_quiet_hours(facts(quiet=NEVER_QUIET), NOON_UTC, group())
+    assert parse_quiet_hours("off") is None  # the profile stores it as NEVER_QUIET

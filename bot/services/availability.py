@@ -141,6 +141,11 @@ def zone_label(name: str | None) -> str:
     return name
 
 
+# A member's `off`: quiet hours from a minute to the same minute, i.e. never (parse_quiet_hours
+# refuses that range), unlike none set, where the community's default quiet hours apply.
+NEVER_QUIET = (0, 0)
+
+
 def parse_quiet_hours(text: str) -> tuple[int, int] | None:
     """Quiet hours as (from, to) minutes after midnight, or None for `off`; `22-07`,
     `22:00-07:30`, `23:30–06:00`. From after to spans midnight; an end of 24:00 is midnight."""

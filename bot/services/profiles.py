@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import SUPPORTED_LANGUAGES
-from bot.services.availability import parse_quiet_hours, parse_timezone
+from bot.services.availability import NEVER_QUIET, parse_quiet_hours, parse_timezone
 from bot.services.communities import CommunityView, community_view
 from bot.services.tags import MAX_TAGS, parse_tags
 from storage.cache import IdentityCache
@@ -87,8 +87,8 @@ class Availability:
 
     @property
     def quiet(self) -> tuple[int, int] | None:
-        if self.quiet_from is None or self.quiet_to is None:
-            return None
+        if self.quiet_from is None or self.quiet_to is None or self.quiet_from == self.quiet_to:
+            return None  # not set (the group's default applies), or set to never (NEVER_QUIET)
         return self.quiet_from, self.quiet_to
 
 
@@ -398,7 +398,8 @@ class ProfilesService:
         quiet = parse_quiet_hours(text)
         async with transaction(self.session, write=True):
             member = await self._member(user_id)
-            member.quiet_from, member.quiet_to = quiet or (None, None)
+            # `off` is stored as "never quiet", so the group's default hours do not apply.
+            member.quiet_from, member.quiet_to = quiet or NEVER_QUIET
             member.updated_at = self.clock.now()
             return Availability(
                 member.timezone, member.quiet_from, member.quiet_to, member.routing_opt_out

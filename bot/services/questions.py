@@ -275,7 +275,8 @@ class Asked:
 
 def in_quiet_hours(facts: PeerFacts, now: datetime, community: Community | None = None) -> bool:
     """The member's own quiet hours, in their timezone; a member who set none keeps the
-    community's default ones (if it has them), in the member's timezone or the community's."""
+    community's default ones (if it has them), in the member's timezone or the community's.
+    A member's `off` (NEVER_QUIET: from == to) is never quiet, whatever the community says."""
     quiet_from, quiet_to, timezone = facts.quiet_from, facts.quiet_to, facts.timezone
     if (quiet_from is None or quiet_to is None) and community is not None:
         quiet_from, quiet_to = community.quiet_from, community.quiet_to

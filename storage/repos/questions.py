@@ -626,7 +626,11 @@ class QuestionsRepo:
         query = (
             select(RoutingRequest.id)
             .join(Question, Question.id == RoutingRequest.question_id)
-            .where(RoutingRequest.member_id == member_id, RoutingRequest.status.in_(OPEN_REQUEST))
+            .where(
+                RoutingRequest.member_id == member_id,
+                RoutingRequest.status.in_(OPEN_REQUEST),
+                Question.status != "closed",  # nobody answers those: nothing to pass on
+            )
             .order_by(RoutingRequest.id)
         )
         if community_id is not None:

@@ -3,6 +3,7 @@ profile card and /quiet; routing through /ask honours them."""
 
 from sqlalchemy import select
 
+from bot.services.availability import NEVER_QUIET
 from storage.models import Question, RoutingRequest
 from tests.e2e.conftest import ALICE, BOB, GROUP, MARIA, Harness
 from tests.e2e.test_questions import CHEN, deliver, group_with_experts
@@ -95,7 +96,7 @@ async def test_bad_quiet_hours_get_a_polite_reply_and_change_nothing(h: Harness)
     await h.press(ALICE, "No quiet hours")
     assert "Saved: questions may reach you at any time." in h.last_text(ALICE.id)
     alice = await h.member(ALICE)
-    assert (alice.quiet_from, alice.quiet_to) == (None, None)
+    assert (alice.quiet_from, alice.quiet_to) == NEVER_QUIET  # never, not "none set"
 
 
 async def test_time_zone_step_fallback_and_replies_in_the_members_language(h: Harness) -> None:

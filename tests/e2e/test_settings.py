@@ -266,3 +266,15 @@ async def test_an_answer_replied_to_an_invitation_is_not_taken_as_a_setting(h: H
     await h.say(BOB, "The cadastral layer.", reply_to=invitation_message)
     assert (await community(h)).welcome_text is None
     assert [a.text for a in await h.all(select(Answer))] == ["The cadastral layer."]
+
+
+async def test_a_members_off_overrides_the_groups_quiet_hours(h: Harness) -> None:
+    await bob_moderates(h)
+    await h.say(BOB, "/settings")
+    await h.press(BOB, "🌙 Quiet hours", BOB.id)
+    await h.say(BOB, "00:00-23:59")
+    await h.say(CHEN, "/quiet")
+    await h.say(CHEN, "off")
+    await h.say(ALICE, "/ask Which #GIS layers do you use for zoning maps?", GROUP)
+    asked = [r.member_id for r in await h.all(select(RoutingRequest))]
+    assert asked == [(await h.member(CHEN)).id]  # Bob keeps the group's quiet hours

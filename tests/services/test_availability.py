@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.services.availability import (
     COMMON_ZONES,
+    NEVER_QUIET,
     PART_HOUR_ZONES,
     AvailabilityError,
     BadOffset,
@@ -207,7 +208,7 @@ async def test_settings_are_saved_and_bad_input_changes_nothing(services, db: Da
     await services().profiles.set_quiet_hours(1, "off")
     await services().profiles.set_paused(1, False)
     alice = await _stored(db, 1)
-    assert (alice.quiet_from, alice.quiet_to, alice.routing_opt_out) == (None, None, False)
+    assert (alice.quiet_from, alice.quiet_to, alice.routing_opt_out) == (*NEVER_QUIET, False)
 
 
 async def test_the_cached_profile_shows_a_change_at_once(db: Database, clock, settings) -> None:
