@@ -5,11 +5,10 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.moderation import ANSWER, MAX_REASON, MAX_SUSPENSION, AuditLine, Target
-from bot.services.questions import units
 from bot.timefmt import local_datetime
 from handlers.questions import N_
+from handlers.render import pages
 
-PAGE = 4000  # UTF-16 units of one message of the log: Telegram's 4096, less some room
 HIDDEN = N_("🙈 Hidden by the moderators.")
 SUSPEND_EXAMPLE = "/suspend @username 3d repeated advertising"
 # What each kind of entry says, in the actor's words (other features' entries are named
@@ -131,13 +130,5 @@ def audit_pages(lines: list[AuditLine], timezone: str) -> list[str]:
     """The log, newest first, in as many messages as it takes."""
     if not lines:
         return [_("Nothing is in this group's audit log yet.")]
-    pages = [[_("<b>Audit log</b>, newest first ({count}):").format(count=len(lines))]]
-    size = units(pages[0][0])
-    for line in lines:
-        text = audit_line(line, timezone)
-        if size + units(text) + 2 > PAGE:
-            pages.append([])
-            size = 0
-        pages[-1].append(text)
-        size += units(text) + 2
-    return ["\n\n".join(page) for page in pages]
+    header = _("<b>Audit log</b>, newest first ({count}):").format(count=len(lines))
+    return pages(header, [audit_line(line, timezone) for line in lines], "\n\n")

@@ -1,12 +1,33 @@
 """Rendering shared by several handler modules."""
 
+import re
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.availability import clock_time, zone_label
 from bot.services.profiles import Availability, Profile
+from bot.services.questions import units
 from handlers.keyboards.profile import LANGUAGE_NAMES
+
+PAGE = 4000  # UTF-16 units of one message: Telegram's 4096, less some room
+
+
+def pages(header: str, items: list[str], separator: str = "\n") -> list[str]:
+    """The header and the items in as many messages as it takes, each within PAGE (an item
+    longer than a page is cut)."""
+    chunks: list[list[str]] = [[header]]
+    size = units(header)
+    for item in items:
+        if units(item) > PAGE:
+            # Half the units is safe with surrogate pairs; no entity (&amp;) is left cut.
+            item = re.sub(r"&[#\w]*$", "", item[: PAGE // 2]) + "…"
+        if size + units(item) + units(separator) > PAGE:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += units(item) + units(separator)
+    return [separator.join(chunk) for chunk in chunks]
 
 
 def profile_card(profile: Profile) -> str:

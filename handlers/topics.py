@@ -23,6 +23,7 @@ from bot.services.topics import (
     UnknownTopic,
 )
 from handlers.filters import commands_only, groups, private
+from handlers.render import pages
 from handlers.rights import is_moderator
 
 USAGE_EXAMPLE = "/topics synonym urban planning = zoning"
@@ -35,16 +36,16 @@ def usage() -> str:
     ).format(example=escape(USAGE_EXAMPLE))
 
 
-def topics_text(topics: list[TopicView]) -> str:
+def topics_pages(topics: list[TopicView]) -> list[str]:
     if not topics:
-        return _("This group has no topics yet. Add one: /topics add TOPIC.")
-    lines = [_("<b>Topics</b> ({count}):").format(count=len(topics))]
+        return [_("This group has no topics yet. Add one: /topics add TOPIC.")]
+    lines = []
     for topic in topics:
         line = "• " + escape(topic.label)
         if topic.synonyms:
             line += " — " + escape(", ".join(topic.synonyms))
         lines.append(line)
-    return "\n".join(lines)
+    return pages(_("<b>Topics</b> ({count}):").format(count=len(topics)), lines)
 
 
 def error_text(error: TopicError) -> str:
@@ -87,8 +88,10 @@ async def cmd_topics(
     actor_id = actor.member_id if actor and message.sender_chat is None else None
     try:
         if not verb:
-            text = topics_text(await topics.topics(group_id))
-        elif verb == "add" and rest:
+            for page in topics_pages(await topics.topics(group_id)):
+                await message.reply(page)
+            return
+        if verb == "add" and rest:
             label = await topics.add(group_id, rest, actor_id)
             text = _("“{label}” is a topic now.").format(label=escape(label))
         elif verb == "remove" and rest:

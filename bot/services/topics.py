@@ -8,6 +8,7 @@ audit log."""
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -75,6 +76,12 @@ class TopicsService:
 
     async def add(self, community_id: int, raw: str, actor: int | None) -> str:
         """A new topic (or a member's free tag made one); its label."""
+        try:
+            return await self._add(community_id, raw, actor)
+        except IntegrityError:  # another moderator added the same name at the same moment
+            raise AlreadyTopic() from None
+
+    async def _add(self, community_id: int, raw: str, actor: int | None) -> str:
         name, label = _checked(raw)
         now = self.clock.now()
         async with transaction(self.session, write=True):
@@ -102,6 +109,14 @@ class TopicsService:
         self, community_id: int, raw_topic: str, raw_synonym: str, actor: int | None
     ) -> tuple[str, str]:
         """(topic label, synonym) once `raw_synonym` finds the topic too."""
+        try:
+            return await self._add_synonym(community_id, raw_topic, raw_synonym, actor)
+        except IntegrityError:  # the same synonym given at the same moment elsewhere
+            raise AlreadySynonym() from None
+
+    async def _add_synonym(
+        self, community_id: int, raw_topic: str, raw_synonym: str, actor: int | None
+    ) -> tuple[str, str]:
         synonym, shown = _checked(raw_synonym)
         async with transaction(self.session, write=True):
             tag = await self._topic(community_id, raw_topic)

@@ -8,6 +8,7 @@ from datetime import UTC
 
 from sqlalchemy import select
 
+from bot.services.topics import TopicsService
 from storage.models import (
     Answer,
     AuditEntry,
@@ -278,3 +279,18 @@ async def test_a_members_off_overrides_the_groups_quiet_hours(h: Harness) -> Non
     await h.say(ALICE, "/ask Which #GIS layers do you use for zoning maps?", GROUP)
     asked = [r.member_id for r in await h.all(select(RoutingRequest))]
     assert asked == [(await h.member(CHEN)).id]  # Bob keeps the group's quiet hours
+
+
+async def test_a_long_topic_list_comes_in_several_messages(h: Harness) -> None:
+    await bob_moderates(h)
+    group = await community(h)
+    labels = [f"Topic number {i:03d} about municipal planning"[:40] for i in range(150)]
+    async with h.db.session() as session:
+        topics = TopicsService(session, h.clock)
+        for label in labels:
+            await topics.add(group.id, label, None)
+    before = len(h.replies(GROUP.id))
+    await h.say(BOB, "/topics", GROUP)
+    pages = h.replies(GROUP.id)[before:]
+    assert len(pages) >= 2 and all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in pages)
+    assert all(any(label in p for p in pages) for label in labels)
