@@ -76,12 +76,17 @@ def create_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
+INLINE_FACTOR = 5
+
+
 def create_flood(settings: Settings, clock: Clock, storage: BaseStorage) -> FloodLimiter:
     """Members' flood limits; in Redis when the FSM state is (REDIS_URL), under its keys'
     prefix, so every instance counts the same."""
     limits = {
         "ask": Limit(settings.ask_limit, settings.ask_window_seconds),
         "search": Limit(settings.search_limit, settings.search_window_seconds),
+        # Inline mode asks again as the member types: a bucket of its own, five times larger.
+        "inline": Limit(settings.search_limit * INLINE_FACTOR, settings.search_window_seconds),
     }
     redis = getattr(storage, "redis", None)  # aiogram's RedisStorage
     prefix = getattr(getattr(storage, "key_builder", None), "prefix", "peerbot")

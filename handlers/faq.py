@@ -354,9 +354,11 @@ async def inline_search(
     query: InlineQuery, actor: Actor, faq: FaqService, flood: FloodLimiter | None = None
 ) -> None:
     """@bot words: entries of the member's groups, the word being typed matched as a
-    prefix; each result posts the entry in full where it is chosen. Over the flood limit:
-    no results until the window allows more."""
-    if query.query.strip() and flood is not None and await flood.hit("search", actor.user_id):
+    prefix; each result posts the entry in full where it is chosen. Over the flood limit (its
+    own, larger than /search's: Telegram asks again at nearly every keystroke): no results
+    until the window allows more."""
+    new_search = not query.offset and query.query.strip()  # not a next page of the same
+    if new_search and flood is not None and await flood.hit("inline", actor.user_id):
         await query.answer([], cache_time=1, is_personal=True)
         return
     offset = int(query.offset) if query.offset.isdigit() else 0

@@ -233,3 +233,27 @@ async def test_forgetme_leaves_no_name_in_the_audit_and_no_messages_in_the_outbo
     await h.say(BOB, "/audit", GROUP)
     audit = h.last_text(GROUP.id)
     assert "suspended" in audit.lower() and "Alice" not in audit
+
+
+async def test_typing_inline_does_not_use_up_the_search_limit(h: Harness) -> None:
+    """Telegram asks again at nearly every keystroke: 30 inline queries leave /search free,
+    and inline mode has its own, larger limit (100 per minute by default)."""
+    await accepted(h)
+
+    def results() -> list[str]:
+        answer = h.fake.calls_to("answerInlineQuery")[-1].params
+        return [r["title"] for r in answer["results"]]
+
+    for typed in ["c", "ca", "cad", "cada", "cadas", "cadast"] * 5:
+        await h.send(h.fake.inline_query(CHEN, typed))
+    assert results() == ["Which #GIS layers for zoning?"]
+    await h.say(CHEN, "/search cadastral", GROUP)
+    assert "Which #GIS layers" in h.last_text(GROUP.id)
+    for _ in range(70):  # 100 in the minute
+        await h.send(h.fake.inline_query(CHEN, "cadast"))
+    assert results() == ["Which #GIS layers for zoning?"]
+    await h.send(h.fake.inline_query(CHEN, "cadast"))
+    assert results() == []  # the 101st
+    h.clock.advance(seconds=60)
+    await h.send(h.fake.inline_query(CHEN, "cadast"))
+    assert results() == ["Which #GIS layers for zoning?"]
