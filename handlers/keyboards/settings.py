@@ -111,7 +111,10 @@ def choices_keyboard(view: SettingsView, which: str) -> InlineKeyboardMarkup | N
         buttons = [_button(str(n), SetAct.FANOUT, c, str(n)) for n in FANOUTS]
         rows = [buttons[:5], buttons[5:]]
     elif which == "esc":
-        rows = [[_button(f"{h} h", SetAct.ESCALATION, c, str(h)) for h in ESCALATION_HOURS]]
+        label = _("{hours} h")
+        rows = [
+            [_button(label.format(hours=h), SetAct.ESCALATION, c, str(h)) for h in ESCALATION_HOURS]
+        ]
     elif which == "wel":
         rows = [
             [_button(_("✏️ Write a new one"), SetAct.ASK, c, "wel")],
