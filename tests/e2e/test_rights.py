@@ -2,6 +2,7 @@
 tells the bot of a change (a chat_member update), shared by instances through Redis."""
 
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import ChatMember
 
 from bot.app import create_dispatcher
 from tests.e2e.conftest import ALICE, BOB, GROUP, Harness
@@ -81,4 +82,37 @@ async def test_instances_share_what_telegram_told_one_of_them(
     h.dp = first
     await h.set_status(BOB, "member")  # the update reaches the first instance only
     h.dp = second
+    assert REFUSAL in await why(h, BOB)
+
+
+class SlowTelegram:
+    """A Bot whose getChatMember answer (an administrator, as Telegram said when asked) comes
+    back only after a chat_member update demoting the member was handled."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+
+    async def get_chat_member(self, chat_id: int, user_id: int) -> ChatMember:
+        answer = await self.h.bot.get_chat_member(chat_id, user_id)  # "administrator"
+        await self.h.set_status(BOB, "member")  # handled while the answer is on its way
+        return answer
+
+
+async def test_an_answer_older_than_an_update_does_not_undo_it(h: Harness) -> None:
+    await group_with_question(h)
+    h.fake.set_chat_member(GROUP, BOB, "administrator")
+    rights = h.dp["rights"]
+    stale = await rights.administers(SlowTelegram(h), GROUP.id, BOB.id)  # type: ignore[arg-type]
+    assert stale is False  # the demotion told during the call wins over the answer
+    assert REFUSAL in await why(h, BOB)
+
+
+async def test_in_redis_too_an_older_answer_does_not_undo_an_update(
+    h: Harness, redis_storage: RedisStorage
+) -> None:
+    h.dp = create_dispatcher(h.settings, h.db, h.clock, storage=redis_storage, with_scheduler=False)
+    await group_with_question(h)
+    h.fake.set_chat_member(GROUP, BOB, "administrator")
+    rights = h.dp["rights"]
+    assert not await rights.administers(SlowTelegram(h), GROUP.id, BOB.id)  # type: ignore[arg-type]
     assert REFUSAL in await why(h, BOB)
