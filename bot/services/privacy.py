@@ -69,6 +69,7 @@ class PrivacyService:
                     "can_be_messaged": member.dm_available,
                     "paused_questions": member.routing_opt_out,
                     "faq_consent": member.faq_consent,
+                    "faq_consent_asked_at": member.faq_consent_asked_at,
                     "onboarded_at": member.onboarded_at,
                     "first_seen_at": member.created_at,
                 },
@@ -76,11 +77,13 @@ class PrivacyService:
                 "expertise": await self.repo.expertise(mid),
                 "questions_asked": await self.repo.questions(mid),
                 "answers_given": await self.repo.answers(mid),
+                "faq_entries_from_your_answers": await self.repo.faq_entries(mid),
                 "votes_given": await self.repo.votes_given(mid),
                 "invitations_received": await self.repo.requests(mid),
                 "meetup_rsvps": await self.repo.rsvps(mid),
                 "suspensions": await self.repo.suspensions(mid),
                 "searches": await self.repo.searches(mid),
+                "moderation_actions": await self.repo.actions(mid),
             }
         # Replies to discussion prompts are only counted per post, never stored per member.
         text = json.dumps(_plain(data), ensure_ascii=False, indent=2)

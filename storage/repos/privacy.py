@@ -91,6 +91,41 @@ class PrivacyRepo:
             )
         )
 
+    async def faq_entries(self, member_id: int) -> Rows:
+        """FAQ entries made from their answers (they are its author)."""
+        return _rows(
+            await self.session.execute(
+                select(
+                    Community.title.label("community"),
+                    FaqEntry.id,
+                    FaqEntry.question,
+                    FaqEntry.answer,
+                    FaqEntry.published,
+                    FaqEntry.created_at,
+                )
+                .join(Community, Community.id == FaqEntry.community_id)
+                .where(FaqEntry.author_id == member_id)
+                .order_by(FaqEntry.id)
+            )
+        )
+
+    async def actions(self, member_id: int) -> Rows:
+        """What they did as a moderator (the audit log's entries with them as the actor)."""
+        return _rows(
+            await self.session.execute(
+                select(
+                    Community.title.label("community"),
+                    AuditEntry.action,
+                    AuditEntry.target_kind,
+                    AuditEntry.target_id,
+                    AuditEntry.created_at,
+                )
+                .outerjoin(Community, Community.id == AuditEntry.community_id)
+                .where(AuditEntry.actor_id == member_id)
+                .order_by(AuditEntry.id)
+            )
+        )
+
     async def questions(self, member_id: int) -> Rows:
         return _rows(
             await self.session.execute(

@@ -48,6 +48,9 @@ async def test_mydata_holds_the_members_own_data_only(h: Harness) -> None:
     assert {e["topic"] for e in bob["expertise"]} == {"GIS", "zoning"}  # declared, earned
     assert bob["invitations_received"][0]["status"] == "answered"
     assert bob["questions_asked"] == [] and "Alice" not in json.dumps(bob)
+    [entry] = bob["faq_entries_from_your_answers"]
+    assert entry["answer"] == "The cadastral one." and entry["published"] is True
+    assert alice["faq_entries_from_your_answers"] == [] and alice["moderation_actions"] == []
 
 
 async def test_mydata_asked_in_the_group_goes_to_the_private_chat(h: Harness) -> None:
@@ -221,6 +224,9 @@ async def test_forgetme_leaves_no_name_in_the_audit_and_no_messages_in_the_outbo
     h.fake.set_chat_member(GROUP, BOB, "administrator")
     await h.say(BOB, "/suspend @alice 1h spam", GROUP)
     await h.say(BOB, "/unsuspend @alice", GROUP)
+    await h.say(BOB, "/mydata")
+    actions = [a["action"] for a in my_data(h, BOB.id)["moderation_actions"]]
+    assert actions == ["suspend", "unsuspend"]
     await h.say(ALICE, "/ask Which #GIS layers for zoning?", GROUP)
     await deliver(h)
     await h.press(CHEN, "✍️ Answer", CHEN.id)
