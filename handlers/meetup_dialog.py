@@ -46,7 +46,7 @@ from handlers.keyboards.meetups import (
 )
 from handlers.meetup_texts import bad_time, link_refused, meetup_error, not_a_moderator
 from handlers.questions import drop_buttons
-from handlers.rights import moderated_community
+from handlers.rights import dialog_community
 
 log = logging.getLogger(__name__)
 
@@ -309,12 +309,10 @@ async def finish(
     """Confirmed: rights again, then the Zoom meeting (if asked for), then the meetup with its
     invitation queued for the group."""
     data = await state.get_data()
-    community = await moderated_community(
-        bot, rights, communities, actor.user_id, data["community_id"]
+    community = await dialog_community(
+        bot, rights, communities, state, actor.user_id, not_a_moderator()
     )
     if community is None:
-        await state.clear()
-        await bot.send_message(actor.user_id, not_a_moderator())
         return
     try:
         starts = parse_local_datetime(data["when"], community.timezone, clock.now())

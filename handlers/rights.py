@@ -2,6 +2,7 @@
 
 from aiogram import Bot, Router
 from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
@@ -36,6 +37,28 @@ async def moderated_community(
     community = await communities.by_id(community_id) if 0 < community_id <= MAX_ID else None
     if community is None or not await moderates(bot, rights, community.chat_id, user_id):
         return None
+    return community
+
+
+async def dialog_community(
+    bot: Bot,
+    rights: Rights,
+    communities: CommunitiesService,
+    state: FSMContext,
+    user_id: int,
+    refusal: str,
+) -> CommunityView | None:
+    """The community a moderator's dialog is for, when they still administer it; otherwise
+    the dialog ends, and they are told `refusal` (nothing was changed)."""
+    community_id = (await state.get_data()).get("community_id")
+    community = (
+        await moderated_community(bot, rights, communities, user_id, community_id)
+        if isinstance(community_id, int)
+        else None
+    )
+    if community is None:
+        await state.clear()
+        await bot.send_message(user_id, refusal)
     return community
 
 

@@ -20,7 +20,7 @@ from bot.services.communities import CommunitiesService
 from bot.services.members import Actor
 from bot.services.settings import BadChoice, SettingError, SettingsService
 from handlers.keyboards.settings import menu_keyboard
-from handlers.rights import moderated_community
+from handlers.rights import dialog_community
 from handlers.settings_texts import (
     ask_text,
     asked_privately,
@@ -83,12 +83,10 @@ async def st_value(
     community_settings: SettingsService,
 ) -> None:
     data = await state.get_data()
-    community = await moderated_community(
-        bot, rights, communities, actor.user_id, data["community_id"]
+    community = await dialog_community(
+        bot, rights, communities, state, actor.user_id, not_a_moderator()
     )
     if community is None:
-        await state.clear()
-        await message.answer(not_a_moderator())
         return
     text, which = message.text or "", data["which"]
     try:

@@ -30,7 +30,7 @@ from bot.services.members import Actor
 from handlers.faq_admin.texts import entry_card, faq_error_text, no_such_entry, not_a_moderator
 from handlers.keyboards.faq_admin import FaqEditCb, FaqSkipCb, Part, edit_keyboard, skip_keyboard
 from handlers.questions import drop_buttons
-from handlers.rights import MAX_ID, moderated_community
+from handlers.rights import MAX_ID, dialog_community, moderated_community
 
 
 class FaqAdd(StatesGroup):
@@ -275,12 +275,10 @@ async def st_edit_value(
     clock: Clock,
 ) -> None:
     data = await state.get_data()
-    community = await moderated_community(
-        bot, rights, communities, actor.user_id, data["community_id"]
+    community = await dialog_community(
+        bot, rights, communities, state, actor.user_id, not_a_moderator()
     )
     if community is None:
-        await state.clear()
-        await message.answer(not_a_moderator())
         return
     try:
         change = edit_change(Part(data["part"]), message.text or "", community, clock)
