@@ -2,13 +2,18 @@
 window. In process memory for one instance; in Redis (REDIS_URL) so several instances share
 it. Time comes from the injectable clock."""
 
+import logging
 import math
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
+
 from bot.clock import Clock
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +84,14 @@ class RedisFloodLimiter:
         if limit is None or limit.count <= 0:
             return 0
         now = self.clock.now().timestamp()
-        oldest = await self._script(
-            keys=[f"{self.prefix}:{kind}:{user_id}"],
-            args=[now, limit.window, limit.count, f"{now}:{uuid.uuid4().hex[:8]}"],
-        )
+        try:
+            oldest = await self._script(
+                keys=[f"{self.prefix}:{kind}:{user_id}"],
+                args=[now, limit.window, limit.count, f"{now}:{uuid.uuid4().hex[:8]}"],
+            )
+        except (RedisError, OSError) as error:  # no limit rather than no questions
+            log.warning("flood limit unavailable (%s): %s of %s let through", error, kind, user_id)
+            return 0
         if oldest is None:
             return 0
         return max(1, math.ceil(float(oldest) + limit.window - now))
